@@ -1,0 +1,46 @@
+"""Configuration defaults.
+
+Overrides come, in order, from ``instance/config.py``, from environment variables prefixed
+``ETHICS_CASES_`` (``ETHICS_CASES_SECRET_KEY``, ``ETHICS_CASES_DATABASE_URL``, ...), and from
+the mapping given to ``create_app`` (tests). Values are plain data so that every deployment
+difference is visible in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPOSITORY_ROOT = PACKAGE_DIR.parent
+
+DEFAULTS: dict[str, object] = {
+    # "development" or "production". Production refuses to start without a real secret key
+    # and marks cookies Secure.
+    "ENV_NAME": "development",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_RECORD_QUERIES": False,
+    # The Code lives at the repository root: a wheel does not ship it, so deployments point
+    # here (instance/config.py or ETHICS_CASES_CODE_OF_ETHICS_PATH).
+    "CODE_OF_ETHICS_PATH": str(REPOSITORY_ROOT / "code_of_ethics.yaml"),
+    # Flask's defaults are unsafe for confidential case data: unlimited bodies, 31-day
+    # sessions, cookies without SameSite.
+    "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Rate limits share a store across gunicorn workers only when this points at Redis
+    # (e.g. redis://127.0.0.1:6379/0); memory is per process and fine for one process.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    "PROXY_FIX_HOPS": 0,
+    "ASSOCIATION_NAME": "International Mentoring Center",
+}
+
+MIN_SECRET_KEY_LENGTH = 32
