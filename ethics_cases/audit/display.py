@@ -1,0 +1,75 @@
+"""Making events readable: who (user names resolved in one query), what (plain words)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import AuditEvent
+
+# Plain-words labels; domains add theirs with ``label_action`` at import time.
+ACTION_LABELS: dict[str, str] = {
+    "complaint.filed": "Complaint filed",
+    "pledge.signed": "Signed the ethics pledge",
+    "user.role_granted": "Role granted",
+    "user.role_revoked": "Role revoked",
+    "evidence.downloaded": "Evidence downloaded",
+    "code_version.registered": "Code of Ethics version registered",
+}
+
+
+def label_action(action: str, label: str) -> None:
+    ACTION_LABELS[action] = label
+
+
+def action_label(action: str) -> str:
+    """``case.transition.accept`` → "Case: transition accept" unless a label was registered."""
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    head, *rest = action.replace("_", " ").split(".")
+    return f"{head.capitalize()}: {' '.join(rest)}" if rest else head.capitalize()
+
+
+def actor_names(events: Iterable[AuditEvent]) -> dict[str, str]:
+    """Current names of the users among the events' actors, in ONE query."""
+    from ..accounts.models import User
+
+    ids = {int(e.actor_id) for e in events if e.actor_kind == "user" and e.actor_id.isdigit()}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+    return {str(row.id): row.full_name for row in rows}
+
+
+def actor_label(event: AuditEvent, names: dict[str, str]) -> str:
+    if event.actor_kind == "user":
+        return names.get(event.actor_id, f"User #{event.actor_id} (removed)")
+    return event.actor_label or event.actor_kind.capitalize()
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def detail_lines(details: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """(field, value or before, after-or-None): changes read as "before → after"."""
+    lines: list[tuple[str, str, str | None]] = []
+    for key, value in sorted(details.items()):
+        label = key.replace("_", " ")
+        if isinstance(value, dict) and set(value) == {"before", "after"}:
+            lines.append((label, _show(value["before"]), _show(value["after"])))
+        elif key == "changes" and isinstance(value, dict):
+            lines += [(k.replace("_", " "), _show(v.get("before")), _show(v.get("after")))
+                      if isinstance(v, dict) else (k, _show(v), None)
+                      for k, v in sorted(value.items())]
+        else:
+            lines.append((label, _show(value), None))
+    return lines
