@@ -1,0 +1,1 @@
+"""Accounts: users with roles, members of the association, sign-in."""

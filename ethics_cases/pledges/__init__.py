@@ -1,0 +1,1 @@
+"""The ethics pledge: members sign the pledge of an exact, registered version of the Code."""
