@@ -1,0 +1,94 @@
+"""Committee pages (read-only here; the workflow adds the actions) and evidence downloads."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..code import current_code
+from ..extensions import db
+from ..security import Role, public, roles_required
+from . import access, auditing, evidence
+from .models import Case, Evidence
+from .stages import stage_for
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@roles_required(Role.COMMITTEE, Role.CHAIR, Role.ADMIN)
+def index():
+    state = request.args.get("state", "").strip()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(Case)
+    if state:
+        query = query.where(Case.state == state)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    cases = db.session.scalars(
+        query.order_by(Case.submitted_at.desc(), Case.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    counts = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+    return render_template("cases/index.html", cases=cases, state=state, page=page,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total,
+                           counts=counts, stage_for=stage_for)
+
+
+@bp.route("/<reference>")
+@roles_required(Role.COMMITTEE, Role.CHAIR, Role.ADMIN)
+def show(reference: str):
+    case = db.session.scalar(
+        select(Case).where(Case.reference == reference.upper())
+        .options(selectinload(Case.evidence), selectinload(Case.messages))
+    )
+    if case is None or not access.can_view_case(current_user, case, access.case_grants()):
+        abort(404)
+    code = current_code()
+    allegations = [(a, code.clause(a.clause_id) if code.has_clause(a.clause_id) else None)
+                   for a in case.allegations]
+    return render_template("cases/show.html", case=case, allegations=allegations,
+                           stage=stage_for(case.state), human_size=evidence.human_size,
+                           code_matches=case.code_fingerprint == code.fingerprint,
+                           history=auditing.case_history(case.reference))
+
+
+@bp.route("/<reference>/documents/<int:evidence_id>")
+@public  # complainants without an account download too; access.py decides, 404 otherwise
+def download(reference: str, evidence_id: int):
+    case = access.viewable_case_or_404(current_user, reference)
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or item.case_id != case.id:
+        abort(404)
+    if not (current_user.is_authenticated and current_user.is_committee):
+        auditing.act_as_complainant(case.reference)
+    auditing.record("evidence.downloaded", item, case_ref=case.reference,
+                    details={"evidence_id": item.id, "sha256": item.sha256})
+    db.session.commit()
+    response = send_file(
+        evidence.path_of(item.stored_name), mimetype=evidence.download_type(item.content_type),
+        as_attachment=True, download_name=item.original_filename, max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.app_template_global()
+def stage_for_complainant(state: str):  # type: ignore[no-untyped-def]
+    return stage_for(state)
+
+
+@bp.app_template_global()
+def my_complaints(user: object) -> list[Case]:
+    """Complaints a signed-in member filed while signed in (for /me's "_my_cases.html")."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(
+        select(Case).where(Case.complainant_user_id == user.id)  # type: ignore[attr-defined]
+        .order_by(Case.submitted_at.desc())
+    ))
