@@ -110,6 +110,14 @@ def test_lockout_after_five_failures_says_until_when_and_refuses_the_right_passw
     assert actions.count("user.login_failed") == 5 and actions.count("user.locked_out") == 1
 
 
+def test_a_sign_in_is_recorded_as_done_by_the_user_not_the_system(client, db_session):
+    user = UserFactory(email="ada@example.org")
+    client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    event = db_session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "user.logged_in")).one()
+    assert (event.actor_kind, event.actor_id) == ("user", str(user.id))
+
+
 def test_the_lock_expires_and_success_resets_the_counter(app, db_session):
     user = UserFactory(email="ada@example.org")
     start = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

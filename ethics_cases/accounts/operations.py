@@ -177,7 +177,9 @@ def attempt_login(email: str, password: str, now: datetime | None = None) -> Log
         user.failed_login_count = 0
         user.locked_until = None
         user.last_login_at = now
-        audit.record("user.logged_in", user)
+        # login_user() runs after this, so the request has no signed-in user yet: name the
+        # actor, or the trail would say the system signed in.
+        audit.record("user.logged_in", user, actor=audit.Actor("user", str(user.id), "User"))
         return LoginOutcome(user)
     user.failed_login_count = (user.failed_login_count or 0) + 1
     audit.record("user.login_failed", user, details={"failed_count": user.failed_login_count})
