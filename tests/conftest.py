@@ -194,7 +194,7 @@ def login_as():  # type: ignore[no-untyped-def]
 
     def login(client: FlaskClient, user: object) -> None:
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)  # type: ignore[attr-defined]
+            session["_user_id"] = user.get_id()  # type: ignore[attr-defined]
             session["_fresh"] = True
 
     return login

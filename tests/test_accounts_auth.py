@@ -239,3 +239,22 @@ def test_reset_links_use_the_configured_public_url_not_the_host_header(app, db_s
         db.session.commit()
     body = db_session.scalar(select(OutboxMessage)).body_text
     assert "https://ethics.example.org/password-reset/" in body and "evil" not in body
+
+
+def test_a_keep_me_signed_in_cookie_dies_with_the_password(app, db_session):
+    from .conftest import CSRFClient
+
+    app.test_client_class = CSRFClient
+    UserFactory(email="ada@example.org")
+    old_laptop, phone = app.test_client(), app.test_client()
+    old_laptop.post("/login", data={"email": "ada@example.org", "password": PASSWORD,
+                                    "remember": "y"})
+    assert old_laptop.get_cookie("remember_token") is not None
+    old_laptop.delete_cookie("session")  # the browser was closed: only the cookie is left
+    assert old_laptop.get("/me").status_code == 200  # the cookie alone signs in...
+
+    phone.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    phone.post("/account/password", data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    old_laptop.delete_cookie("session")
+    assert old_laptop.get("/me").status_code == 302  # ...until the password changes

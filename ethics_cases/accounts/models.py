@@ -8,6 +8,7 @@ complaints can name members who have never signed in.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -75,6 +76,19 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def credential_tag(self) -> str:
+        """A short digest of the current password hash. It changes with the password."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and in the remember-me cookie.
+
+        It carries the credential tag, so changing or resetting the password ends every other
+        session and every "keep me signed in" cookie: a stolen cookie dies with the password.
+        """
+        return f"{self.id}:{self.credential_tag}"
 
     @property
     def audit_subject(self):

@@ -209,12 +209,6 @@ def _reset_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="ethics_cases.password-reset")
 
 
-def password_tag(user: User) -> str:
-    """A short digest of the user's current password hash: sessions carry it, so changing or
-    resetting the password signs out every other session."""
-    return _hash_tag(user.password_hash)
-
-
 def _hash_tag(password_hash: str) -> str:
     # A token is bound to the password it may replace, so it dies once used.
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]

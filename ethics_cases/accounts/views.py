@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -30,23 +30,20 @@ login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
 
 
-SESSION_CREDENTIAL_KEY = "_credential_tag"
-
-
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    if user is not None and not user.active:
+    """Load the user named by a session or remember-me cookie (``User.get_id``)."""
+    number, _, tag = user_id.partition(":")
+    user = db.session.get(User, int(number)) if number.isdigit() else None
+    if user is None or not user.active:
         return None  # a deactivated account's sessions end at once
-    tag = session.get(SESSION_CREDENTIAL_KEY)
-    if user is not None and tag is not None and tag != operations.password_tag(user):
-        return None  # the password changed since this session signed in
+    if tag != user.credential_tag:
+        return None  # the password changed since this session (or cookie) signed in
     return user
 
 
 def _sign_in(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
-    session[SESSION_CREDENTIAL_KEY] = operations.password_tag(user)
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -96,7 +96,7 @@ def current_actor() -> Actor:
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
-            return Actor("user", str(current_user.get_id()), "User")
+            return Actor("user", str(current_user.id), "User")
         actor = g.get("audit_actor")
         if isinstance(actor, Actor):
             return actor
