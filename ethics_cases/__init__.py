@@ -91,6 +91,7 @@ def _register_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .cases import models as _cases  # noqa: F401
     from .mail import models as _mail  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
     from .workflow import models as _workflow  # noqa: F401
     # models: add your domain's models import above this line
 
@@ -116,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import workflow
 
     workflow.register(app)
+    from . import notifications
+
+    notifications.register(app)
     # blueprints: register your domain's blueprint above this line
 
 

@@ -21,6 +21,9 @@ def send_command(limit: int) -> None:
         )
         return
     click.echo(f"Sent {report.sent}, failed {report.failed} (will be retried).")
+    if report.gave_up:
+        click.echo(f"Gave up on {report.gave_up} message(s) after repeated failures: see the "
+                   "outbox page (Administration > Outbox) to read the error and retry.")
     if report.failed:
         raise SystemExit(1)
 

@@ -21,7 +21,7 @@ from ..types import utcnow
 from .models import OutboxMessage
 
 # After this many failed attempts a message stays in the outbox with its last error, for an
-# administrator to look at, instead of being retried for ever.
+# administrator to look at, instead of being retried for ever (MAIL_MAX_ATTEMPTS overrides).
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
@@ -47,6 +47,10 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 20)), LONGEST_RETRY)
 
 
+def max_attempts() -> int:
+    return int(current_app.config.get("MAIL_MAX_ATTEMPTS") or MAX_ATTEMPTS)
+
+
 def smtp_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
@@ -56,9 +60,11 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     left_in_outbox: int = 0
+    gave_up: int = 0
 
 
-def deliver_pending(now: datetime | None = None, *, limit: int = 200) -> DeliveryReport:
+def deliver_pending(now: datetime | None = None, *, limit: int = 200,
+                    only_ids: list[int] | None = None) -> DeliveryReport:
     """Send the due, unsent messages. Safe to run from cron every minute.
 
     Each message is committed as sent right after the server accepted it, so a crash resends
@@ -75,11 +81,13 @@ def deliver_pending(now: datetime | None = None, *, limit: int = 200) -> Deliver
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
-            OutboxMessage.attempts < MAX_ATTEMPTS,
+            OutboxMessage.gave_up_at.is_(None),
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if only_ids is not None:
+        query = query.where(OutboxMessage.id.in_(only_ids))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     messages = list(db.session.scalars(query))
@@ -90,7 +98,7 @@ def deliver_pending(now: datetime | None = None, *, limit: int = 200) -> Deliver
         connection = _connect()
     except (OSError, smtplib.SMTPException) as error:
         for message in messages:
-            _record_failure(message, error, now)
+            report.gave_up += _record_failure(message, error, now)
         report.failed = len(messages)
         db.session.commit()
         return report
@@ -99,7 +107,7 @@ def deliver_pending(now: datetime | None = None, *, limit: int = 200) -> Deliver
             try:
                 connection.send_message(_email(message))
             except (OSError, smtplib.SMTPException) as error:
-                _record_failure(message, error, now)
+                report.gave_up += _record_failure(message, error, now)
                 report.failed += 1
             else:
                 message.sent_at = utcnow()
@@ -121,7 +129,9 @@ def _count_unsent() -> int:
     ) or 0
 
 
-def _record_failure(message: OutboxMessage, error: BaseException, now: datetime) -> None:
+def _record_failure(message: OutboxMessage, error: BaseException, now: datetime) -> int:
+    """Count the attempt and schedule the next one; after ``max_attempts()`` give up visibly
+    (``gave_up_at``, an error in the log and an audit event). Returns 1 if it gave up."""
     message.attempts += 1
     message.last_error = f"{type(error).__name__}: {error}"[:2000]
     message.next_attempt_at = now + retry_delay(message.attempts)
@@ -129,6 +139,17 @@ def _record_failure(message: OutboxMessage, error: BaseException, now: datetime)
         "Email %s to the outbox recipient failed (attempt %s): %s",
         message.id, message.attempts, message.last_error,
     )
+    if message.attempts < max_attempts():
+        return 0
+    from .. import audit
+
+    message.gave_up_at = now
+    current_app.logger.error("Gave up on email %s after %s attempts; it stays in the outbox.",
+                             message.id, message.attempts)
+    audit.record("mail.gave_up", message, actor=audit.SYSTEM,
+                 details={"message_id": message.id, "attempts": message.attempts,
+                          "template": message.template, "case_id": message.case_id})
+    return 1
 
 
 def _connect() -> smtplib.SMTP:
@@ -161,4 +182,6 @@ def _email(message: OutboxMessage) -> EmailMessage:
     stamp = int(message.created_at.timestamp())
     email["Message-ID"] = f"<outbox-{message.id}-{stamp}@{domain}>"
     email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
     return email
