@@ -120,6 +120,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import notifications
 
     notifications.register(app)
+    from . import register
+
+    register.register(app)
     # blueprints: register your domain's blueprint above this line
 
 

@@ -41,6 +41,17 @@ DEFAULTS: dict[str, object] = {
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     "PROXY_FIX_HOPS": 0,
     "ASSOCIATION_NAME": "International Mentoring Center",
+    # Public register (/register): ladder keys of the sanctions it publishes (by default only
+    # suspensions and revocations), and for how many days after taking effect a published
+    # sanction stays listed once no longer in force (0: only while in force). Warnings,
+    # training and probation are published only if their keys are added here.
+    "REGISTER_PUBLISHED_SANCTIONS": ("suspension", "revocation"),
+    "REGISTER_SANCTION_HISTORY_DAYS": 0,
+    # Against enumeration of the roll: shortest query, most matches shown (a search matching
+    # more shows none), and the rate limit shared by the register page and its JSON API.
+    "REGISTER_MIN_QUERY_LENGTH": 3,
+    "REGISTER_MAX_RESULTS": 10,
+    "REGISTER_RATE_LIMIT": "30 per minute;300 per hour",
 }
 
 MIN_SECRET_KEY_LENGTH = 32

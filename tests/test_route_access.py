@@ -37,6 +37,8 @@ INTENDED_PUBLIC = {
     "pledges.verify", "pledges.stylesheet",
     # the complainant's appeal against a dismissal (case grant checked; 404 for anyone else)
     "workflow.complainant_appeal",
+    # the public register: members' pledge and published sanctions, rate-limited
+    "register.index", "register.api", "register.stylesheet",
     # public: add intentionally public endpoints above this line
 }
 
