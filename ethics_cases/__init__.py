@@ -148,6 +148,9 @@ def _register_cli(app: Flask) -> None:
     from .workflow.cli import workflow_cli
 
     app.cli.add_command(workflow_cli)
+    from .demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)
     # cli: register your domain's command group above this line
 
 

@@ -1,0 +1,86 @@
+"""``flask demo generate`` (a large realistic data set, for benchmarks and load tests) and
+``flask demo load-small`` (a small living system for a newcomer; what ``scripts/run`` loads
+into a fresh database)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from ..accounts.models import User
+from ..cases.models import Case
+from ..extensions import db
+
+demo_cli = AppGroup("demo", help="Demo and benchmark data (never in production).")
+
+SMALL = {"members": 120, "cases": 60, "seed": 2026}
+
+
+def _refuse_in_production() -> None:
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("Demo data is never generated in production.")
+
+
+def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: int) -> None:
+    from .generator import DEMO_PASSWORD, Generator, state_counts
+
+    with current_app.test_request_context(
+            "/", base_url=current_app.config.get("DEMO_BASE_URL", "http://localhost:5000"),
+            headers={"User-Agent": "ethics_cases demo generator"}):
+        with click.progressbar(length=cases, label=f"Filing and deciding {cases} cases",
+                               show_pos=True, show_eta=True) as bar:
+            generator = Generator(members=members, cases=cases, seed=seed, batch=batch,
+                                  evidence_every=evidence_every, progress=bar.update)
+            stats = generator.run()
+        db.session.remove()
+    click.echo(f"{stats.cases} cases, {stats.steps} workflow steps, {stats.messages} messages, "
+               f"{stats.refused} steps refused by the guards, in {stats.seconds:.1f} s "
+               f"({stats.cases / max(stats.seconds, 1e-9):.1f} cases/s, "
+               f"{(stats.cases + stats.steps + stats.messages) / max(stats.seconds, 1e-9):.0f}"
+               " operations/s).")
+    for reason, count in stats.refusals.most_common(5):
+        click.echo(f"  refused {count}x: {reason}")
+    if generator.respondents:
+        member_id, _user = sorted(generator.respondents.items())[0]
+        from ..accounts.models import Member
+
+        member = db.session.get(Member, member_id)
+        click.echo(f"Sign in as committee chair: chair@demo.example.org; as a member complained "
+                   f"about: {member.email if member else '?'} (password {DEMO_PASSWORD}).")
+    counts = state_counts()
+    click.echo("Cases by state: " + ", ".join(f"{state} {count}"
+                                               for state, count in sorted(counts.items())))
+
+
+@demo_cli.command("generate")
+@click.option("--members", default=2000, show_default=True, help="Members on the roll.")
+@click.option("--cases", default=1000, show_default=True, help="Complaints to file.")
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--batch", default=500, show_default=True,
+              help="Operations per database transaction (each is still its own SAVEPOINT).")
+@click.option("--evidence-every", default=0, show_default=True,
+              help="Attach a small document to every Nth complaint (0: none).")
+def generate(members: int, cases: int, seed: int, batch: int, evidence_every: int) -> None:
+    """Fill the database with a realistic association: committee, roll, complaints in every
+    stage and sanction, with histories, messages and the audit chain."""
+    _refuse_in_production()
+    _generate(members, cases, seed, batch, evidence_every)
+
+
+@demo_cli.command("load-small")
+def load_small() -> None:
+    """Load the small demo data set into a FRESH database (no accounts, no cases), so a
+    newcomer sees a living system; does nothing otherwise, so ``scripts/run`` may call it on
+    every start. Logins: see the README."""
+    if current_app.config.get("ENV_NAME") == "production":
+        click.echo("Production: demo data is never loaded.")
+        return
+    users = db.session.scalar(select(func.count()).select_from(User)) or 0
+    cases = db.session.scalar(select(func.count()).select_from(Case)) or 0
+    db.session.commit()
+    if users or cases:
+        click.echo("The database is in use: demo data not loaded.")
+        return
+    _generate(SMALL["members"], SMALL["cases"], SMALL["seed"], 200, 4)
