@@ -90,6 +90,7 @@ def _register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .cases import models as _cases  # noqa: F401
+    from .casework import models as _casework  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .workflow import models as _workflow  # noqa: F401
@@ -123,6 +124,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import register
 
     register.register(app)
+    from . import casework
+
+    casework.register(app)
     # blueprints: register your domain's blueprint above this line
 
 
@@ -148,9 +152,6 @@ def _register_cli(app: Flask) -> None:
     from .workflow.cli import workflow_cli
 
     app.cli.add_command(workflow_cli)
-    from .demo.cli import demo_cli
-
-    app.cli.add_command(demo_cli)
     # cli: register your domain's command group above this line
 
 

@@ -56,6 +56,8 @@ class Audience(enum.StrEnum):
     RESPONDENT = "respondent"
     COMMITTEE = "committee"
     PARTIES = "parties"
+    #: An internal note: the committee only, never either party (casework's notes).
+    INTERNAL = "internal"
 
 
 def _audit_subject(kind: str, id_: int | None) -> Any:
@@ -109,6 +111,9 @@ class Case(db.Model):
     outcome_sought: Mapped[str] = mapped_column(Text, default="")
 
     withhold_identity: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the chair decides to disclose a withheld identity to the respondent (the
+    # decision and reasons: casework.models.IdentityDisclosure); read by cases.identity.
+    identity_disclosed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confidentiality_consented_at: Mapped[datetime] = mapped_column(UTCDateTime())
     followup_key_hash: Mapped[str] = mapped_column(String(128))
 

@@ -1,0 +1,105 @@
+"""Casework in a real browser: the chair assigns an officer, tags the case, adds an internal
+note and writes to one party on a case whose complainant asked to stay anonymous; the member
+complained about sees the redacted version. Screenshots on a desktop and a phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from ethics_cases.extensions import db
+from tests.factories.accounts import PASSWORD, MemberUserFactory
+from tests.factories.cases import AllegationFactory, CaseFactory
+from tests.factories.workflow import ChairFactory, CommitteeUserFactory, Journey
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(context, user):  # type: ignore[no-untyped-def]
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
+    too_wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+                      && el.children.length === 0)
+        .slice(0, 5).map(el => el.tagName + '.' + el.className + ': '
+                         + el.textContent.slice(0, 60))""")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+        too_wide
+
+
+def test_casework_on_the_case_page(app, browser_page, live_server, screenshot,
+                                   db_session) -> None:  # type: ignore[no-untyped-def]
+    chair = ChairFactory(full_name="Chris Chair")
+    committee = [CommitteeUserFactory(full_name=name) for name in
+                 ("Olive Officer", "Sam Sitting", "Lee Listener", "Pat Panel", "Ivy Investigator",
+                  "Dana Deputy")]
+    respondent = MemberUserFactory(full_name="Robin Mentor")
+    case = CaseFactory(respondent=respondent.member, complainant_name="Abigail Okafor",
+                       complainant_email="abi.okafor@example.org", withhold_identity=True,
+                       narrative="My mentor shared what I said in confidence with my employer.")
+    AllegationFactory(case=case, clause_id="MPP-B.1")
+    with app.app_context():
+        journey = Journey(respondent=respondent, chair=chair, committee=committee, case=case)
+        journey.to_awaiting_response()
+        db.session.commit()
+    reference = case.reference
+    browser = browser_page.context.browser
+
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = _sign_in(context, chair)
+    page.goto("/casework/tags")
+    for name in ("Confidentiality", "Employer involved"):
+        page.get_by_label("Name").fill(name)
+        page.get_by_role("button", name="Create tag").click()
+        page.wait_for_url("**/casework/tags")
+    screenshot(page, "casework_tags")
+
+    page.goto(f"/cases/{reference}")
+    officer = page.locator("#officer")
+    officer.get_by_label("Assign to").select_option(label="Olive Officer")
+    officer.get_by_role("button", name="Assign").click()
+    page.wait_for_url(f"**/cases/{reference}#officer")
+    for name in ("Confidentiality", "Employer involved"):
+        page.locator("#tags").get_by_label("Add a tag").select_option(label=name)
+        page.locator("#tags").get_by_role("button", name="Add tag").click()
+        page.wait_for_url(f"**/cases/{reference}#tags")
+    notes = page.locator("#notes")
+    notes.get_by_label("Internal note (committee only)").fill(
+        "The employer's HR team may be a witness; ask the complainant before contacting them.")
+    notes.get_by_role("button", name="Add note").click()
+    page.wait_for_url(f"**/cases/{reference}#notes")
+    message = page.locator("#party-message")
+    message.get_by_label("The member complained about only").check()
+    message.get_by_label("Message").fill("Please send the dates of your sessions in March.")
+    message.get_by_role("button", name="Send").click()
+    page.wait_for_url(f"**/cases/{reference}#party-message")
+
+    assert "Olive Officer" in page.locator("#officer").inner_text()
+    assert "Employer involved" in page.locator("#tags").inner_text()
+    assert "HR team" in page.locator("#notes").inner_text()
+    assert "Withheld from the member" in page.locator("#identity").inner_text()
+    screenshot(page, "casework_case_page")
+
+    phone = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    phone_page = _sign_in(phone, chair)
+    phone_page.goto(f"/cases/{reference}")
+    screenshot(phone_page, "casework_case_page_phone")
+    _no_sideways_scroll(phone_page)
+
+    member = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    member_page = _sign_in(member, respondent)
+    member_page.goto(f"/my/cases/{reference}")
+    text = member_page.locator("main").inner_text()
+    assert "Please send the dates of your sessions in March." in text
+    assert "Okafor" not in text and "Abigail" not in text and "HR team" not in text
+    _no_sideways_scroll(member_page)
+    screenshot(member_page, "casework_respondent_redacted_phone")
+    for ctx in (context, phone, member):
+        ctx.close()
