@@ -20,7 +20,7 @@ USERS_PER_PAGE = 50
 @bp.route("/admin/users")
 @roles_required(Role.ADMIN)
 def admin_users():
-    query = request.args.get("q", "").strip()
+    query = request.args.get("q", "").strip()[:100]  # SQLite refuses LIKE patterns > 50 kB
     role = request.args.get("role", "")
     page = max(request.args.get("page", 1, type=int), 1)
     statement = select(User).order_by(func.lower(User.full_name), User.id)
