@@ -127,6 +127,9 @@ def _register_blueprints(app: Flask) -> None:
     from . import casework
 
     casework.register(app)
+    from .reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
     # blueprints: register your domain's blueprint above this line
 
 

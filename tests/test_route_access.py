@@ -39,6 +39,8 @@ INTENDED_PUBLIC = {
     "workflow.complainant_appeal",
     # the public register: members' pledge and published sanctions, rate-limited
     "register.index", "register.api", "register.stylesheet",
+    # the reports' stylesheet (the reports themselves are for the committee)
+    "reports.stylesheet",
     # public: add intentionally public endpoints above this line
 }
 
