@@ -230,7 +230,14 @@ def test_recused_panelist_cannot_read_or_add_notes_or_get_the_bundle(app, client
         journey.fire("recuse", recused, reason="I know the complainant.")
         undeclared = journey.committee[1]
         journey.fire("appoint_panelist", journey.chair, {"panelist_id": undeclared.id})
+        declared = journey.committee[3]
+        journey.fire("appoint_panelist", journey.chair, {"panelist_id": declared.id})
+        journey.fire("declare_no_conflict", declared, {"no_conflict": True}, reason="")
         db.session.commit()
+    # A panelist who declared no conflict gets the bundle and the notes.
+    login_as(client, declared)
+    response = client.post(f"/cases/{journey.ref}/bundle")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
     login_as(client, journey.committee[2])
     client.post(f"/cases/{journey.ref}/notes", data={"note-body": "Private committee view."})
     for user in (recused, undeclared):

@@ -89,7 +89,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
+    # recreate='never': a plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35). Rebuilding
+    # ``cases`` on SQLite would drop the table that other tables reference ON DELETE CASCADE.
+    with op.batch_alter_table('cases', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('identity_disclosed_at')
     op.drop_index(op.f('ix_identity_disclosures_case_id'), table_name='identity_disclosures')
     op.drop_table('identity_disclosures')
