@@ -1,0 +1,215 @@
+"""Page benchmarks: the committee's case list (queue) and a case page, vs a bare Flask floor.
+
+    .venv/bin/python bench/pages.py --database-url URL [--requests 60] [--history 200]
+
+Runs against an existing database filled by ``flask demo generate`` (e.g. 10k or 100k cases).
+Server time per request is measured in-process with Flask's test client (no network), so it is
+what the app does for one request: routing, sign-in, every query, the template.
+
+* queue: the committee's case list (``workspace.queue`` if installed, else ``cases.index``)
+  with a stage filter and the counts per stage; floor: a bare Flask app running the same three
+  statements with SQLAlchemy Core (filtered count, the page of 50 rows joined with the roll,
+  counts per stage) and rendering the same rows with Jinja.
+* case page: ``cases.show`` for a case with ``--history`` recorded steps (added here through
+  ``operations.fire("request_information")``, then reused); floor: the same rows read with
+  Core (case, allegations, evidence, messages, the case's audit events) rendered by Jinja.
+
+Prints median and p95 in ms and the ratios. Aims (issue 8): queue ≤ 2× its floor, and no more
+than 1.3× slower at 100k than at 10k (compare two runs); case page ≤ 2×.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import Flask, render_template_string
+from sqlalchemy import create_engine, text
+
+from ethics_cases import create_app
+from ethics_cases.extensions import db
+
+FLOOR_LIST = """<!doctype html><html><head><title>Cases</title></head><body><main>
+<h1>Cases</h1><form method="get"><select name="state">
+<option value="">All ({{ total_all }})</option>
+{% for name, count in counts %}<option value="{{ name }}"{% if name == state %} selected{% endif %}>
+{{ name }} ({{ count }})</option>{% endfor %}</select></form>
+<table><thead><tr><th>Reference</th><th>Filed</th><th>About</th><th>Stage</th><th>Due</th></tr>
+</thead><tbody>{% for row in rows %}<tr><td><a href="/cases/{{ row.reference }}">{{ row.reference
+}}</a></td><td>{{ row.submitted_at }}</td><td>{{ row.full_name or row.respondent_description }}
+<span>{{ row.membership_number }}</span></td><td>{{ row.state }}</td><td>{{ row.due_at or '—' }}
+</td></tr>{% endfor %}</tbody></table><nav>Page 1 of {{ (total + 49) // 50 }}</nav>
+</main></body></html>"""
+
+FLOOR_CASE = """<!doctype html><html><head><title>{{ case.reference }}</title></head><body><main>
+<h1>{{ case.reference }}</h1><p>{{ case.state }} — {{ case.full_name }}</p>
+<p>{{ case.narrative }}</p><ul>{% for a in allegations %}<li>{{ a.clause_id }}</li>{% endfor %}
+</ul><ul>{% for e in evidence %}<li>{{ e.original_filename }} {{ e.size }}</li>{% endfor %}</ul>
+<ol>{% for m in messages %}<li>{{ m.created_at }} {{ m.author_kind }}: {{ m.body }}</li>
+{% endfor %}</ol><table>{% for e in history %}<tr><td>{{ e.created_at }}</td><td>{{ e.action }}
+</td><td>{{ e.actor_kind }} {{ e.actor_id }}</td><td>{{ e.reason or '' }}</td></tr>{% endfor %}
+</table></main></body></html>"""
+
+
+def floor_app(url: str) -> Flask:
+    """A bare Flask app: Core statements on a pooled engine, Jinja templates, nothing else."""
+    app = Flask("floor")
+    engine = create_engine(url)
+
+    @app.get("/cases/")
+    def cases():  # type: ignore[no-untyped-def]
+        from flask import request
+
+        state = request.args.get("state", "")
+        with engine.connect() as connection:
+            total = connection.execute(text("SELECT count(*) FROM cases WHERE state = :s"),
+                                       {"s": state}).scalar()
+            rows = connection.execute(text(
+                "SELECT c.reference, c.submitted_at, c.state, c.due_at, "
+                "c.respondent_description, m.full_name, m.membership_number FROM cases c "
+                "LEFT JOIN members m ON m.id = c.respondent_member_id WHERE c.state = :s "
+                "ORDER BY c.submitted_at DESC, c.id DESC LIMIT 50"), {"s": state}).all()
+            counts = connection.execute(text(
+                "SELECT state, count(*) FROM cases GROUP BY state ORDER BY state")).all()
+        return render_template_string(FLOOR_LIST, rows=rows, counts=counts, state=state,
+                                      total=total, total_all=sum(c[1] for c in counts))
+
+    @app.get("/cases/<reference>")
+    def case(reference: str):  # type: ignore[no-untyped-def]
+        with engine.connect() as connection:
+            row = connection.execute(text(
+                "SELECT c.*, m.full_name FROM cases c LEFT JOIN members m "
+                "ON m.id = c.respondent_member_id WHERE c.reference = :r"),
+                {"r": reference}).one()
+            allegations = connection.execute(text(
+                "SELECT clause_id FROM allegations WHERE case_id = :i ORDER BY position"),
+                {"i": row.id}).all()
+            evidence = connection.execute(text(
+                "SELECT original_filename, size FROM evidence WHERE case_id = :i"),
+                {"i": row.id}).all()
+            messages = connection.execute(text(
+                "SELECT created_at, author_kind, body FROM case_messages WHERE case_id = :i "
+                "ORDER BY created_at"), {"i": row.id}).all()
+            history = connection.execute(text(
+                "SELECT created_at, action, actor_kind, actor_id, reason FROM audit_events "
+                "WHERE case_ref = :r ORDER BY seq"), {"r": reference}).all()
+        return render_template_string(FLOOR_CASE, case=row, allegations=allegations,
+                                      evidence=evidence, messages=messages, history=history)
+
+    return app
+
+
+def timed(get: Callable[[], object], requests: int) -> tuple[float, float]:
+    for _ in range(3):  # warm caches, pools, compiled templates
+        get()
+    samples = []
+    for _ in range(requests):
+        began = time.perf_counter()
+        get()
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def case_with_history(app: Flask, steps: int) -> str:
+    """A case in investigation with ``steps`` information requests on it (each a real step:
+    a message and an audit event), made once and reused on later runs."""
+    from sqlalchemy import func, select
+
+    from ethics_cases.accounts.models import User
+    from ethics_cases.audit.models import AuditEvent
+    from ethics_cases.cases.models import Case
+    from ethics_cases.workflow import operations
+    from ethics_cases.workflow.models import CaseWorkflow
+
+    with app.test_request_context("/"):
+        events = (select(AuditEvent.case_ref, func.count().label("n"))
+                  .where(AuditEvent.case_ref.is_not(None)).group_by(AuditEvent.case_ref)
+                  .order_by(func.count().desc()).limit(1))
+        top = db.session.execute(events).first()
+        if top is not None and top.n >= steps:
+            return str(top.case_ref)
+        row = db.session.execute(
+            select(Case, CaseWorkflow.investigator_user_id)
+            .join(CaseWorkflow, CaseWorkflow.case_id == Case.id)
+            .where(Case.state == "investigation",
+                   CaseWorkflow.investigator_user_id.is_not(None)).limit(1)).first()
+        if row is None:
+            raise SystemExit("no case in investigation: run flask demo generate first")
+        case, investigator_id = row
+        investigator = db.session.get(User, investigator_id)
+        have = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.case_ref == case.reference)) or 0
+        for n in range(max(steps - have, 0)):
+            case = db.session.get(Case, case.id)
+            operations.fire(case, "request_information", investigator,
+                            {"audience": "complainant" if n % 2 else "respondent"},
+                            expected_version=case.version,
+                            reason=f"Question {n + 1}: please send the documents about it.")
+        return case.reference
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--history", type=int, default=200)
+    parser.add_argument("--state", default="awaiting_response")
+    args = parser.parse_args()
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url,
+                      "SECRET_KEY": "bench-secret-key-0123456789-0123456789",
+                      "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from ethics_cases.accounts.models import User, UserRole
+        from ethics_cases.cases.models import Case
+
+        chair = db.session.scalar(select(User).join(UserRole).where(UserRole.role == "chair")
+                                  .limit(1))
+        total = db.session.scalar(select(func.count()).select_from(Case))
+        user_id = chair.get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+    floor = floor_app(args.database_url).test_client()
+    endpoint = "workspace.queue" if "workspace.queue" in app.view_functions else "cases.index"
+    with app.test_request_context():
+        from flask import url_for
+
+        queue_url = url_for(endpoint)
+
+    print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]} — {total} cases; "
+          f"{args.requests} requests each after 3 warm-up")
+    status = client.get(f"{queue_url}?state={args.state}").status_code
+    assert status == 200, status
+    app_q = timed(lambda: client.get(f"{queue_url}?state={args.state}"), args.requests)
+    floor_q = timed(lambda: floor.get(f"/cases/?state={args.state}"), args.requests)
+    print(f"queue ({endpoint}, state={args.state}): app {app_q[0]:.1f} ms (p95 {app_q[1]:.1f})"
+          f" | floor {floor_q[0]:.1f} ms (p95 {floor_q[1]:.1f}) | ratio "
+          f"{app_q[0] / floor_q[0]:.2f}x")
+
+    reference = case_with_history(app, args.history)
+    assert client.get(f"/cases/{reference}").status_code == 200
+    app_c = timed(lambda: client.get(f"/cases/{reference}"), args.requests)
+    floor_c = timed(lambda: floor.get(f"/cases/{reference}"), args.requests)
+    with app.app_context():
+        from ethics_cases.audit.models import AuditEvent
+
+        events = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                   .where(AuditEvent.case_ref == reference))
+    print(f"case page ({reference}, {events} history events): app {app_c[0]:.1f} ms "
+          f"(p95 {app_c[1]:.1f}) | floor {floor_c[0]:.1f} ms (p95 {floor_c[1]:.1f}) | ratio "
+          f"{app_c[0] / floor_c[0]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
