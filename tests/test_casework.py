@@ -477,6 +477,9 @@ def test_the_bundle_manifest_matches_the_stored_hashes(app, client, db_session, 
     assert record.document_count == 2
     events = _events(db_session, journey.ref, "case.bundle.generated")
     assert len(events) == 1 and sorted(events[0].details["sha256"]) == sorted(stored.values())
+    # The case page lists the bundles generated, with who and the ZIP's hash.
+    page = client.get(f"/cases/{journey.ref}").get_data(as_text=True)
+    assert "Generated bundles" in page and record.zip_sha256[:12] in page
 
 
 def test_a_tampered_document_refuses_the_bundle(app, client, db_session, login_as):

@@ -43,7 +43,7 @@ from .forms import (
     RemoveTagForm,
     TagForm,
 )
-from .models import IdentityDisclosure, OfficerAssignment
+from .models import HearingBundle, IdentityDisclosure, OfficerAssignment
 from .operations import CaseworkRefused
 
 bp = Blueprint("casework", __name__, template_folder="templates")
@@ -134,7 +134,11 @@ def _casework_box(case: Case) -> dict[str, Any]:
     disclosure_form = DisclosureForm(prefix="disclose")
     disclosure_form.expected_version.data = case.version
     notes = [m for m in case.messages if m.audience == Audience.INTERNAL.value]
-    authors = _names({m.author_user_id for m in notes if m.author_user_id})
+    bundles = list(db.session.scalars(
+        db.select(HearingBundle).where(HearingBundle.case_id == case.id)
+        .order_by(HearingBundle.id.desc()).limit(5)))
+    authors = _names({m.author_user_id for m in notes if m.author_user_id}
+                     | {b.generated_by_user_id for b in bundles if b.generated_by_user_id})
     return {
         "may_work": operations.may_work_on(user, case),
         "is_chair": operations.is_chair(user),
@@ -152,6 +156,7 @@ def _casework_box(case: Case) -> dict[str, Any]:
         "disclosure": disclosure,
         "disclosure_form": disclosure_form,
         "bundle_form": BundleForm(prefix="bundle"),
+        "bundles": bundles,
         "deciding_state": case.state in ("awaiting_response", "hearing", "appeal"),
     }
 
