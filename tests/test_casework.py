@@ -512,3 +512,43 @@ def test_the_bundle_is_refused_to_the_parties(app, client, login_as):
         db.session.commit()
     login_as(client, journey.committee[4])
     assert client.post(f"/cases/{journey.ref}/bundle").status_code == 404
+
+
+# -- cost -----------------------------------------------------------------------------------
+
+
+def test_the_case_page_costs_the_same_whatever_casework_it_holds(app, client, db_session,
+                                                                 login_as):
+    """No N+1: more notes, tags, officers and bundles do not add queries to the case page."""
+    journey = _journey(app)
+    login_as(client, journey.chair)
+
+    def count() -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                assert client.get(f"/cases/{journey.ref}").status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    client.post(f"/cases/{journey.ref}/notes", data={"note-body": "First note."})
+    client.post("/casework/tags", data={"newtag-name": "T0"})
+    tag_ids = [t.id for t in db_session.scalars(select(Tag))]
+    client.post(f"/cases/{journey.ref}/tags", data={"tag-tag_id": tag_ids[0]})
+    for member in journey.committee[:2]:  # one current officer, one earlier
+        client.post(f"/cases/{journey.ref}/officer", data={"officer-officer_id": member.id})
+    client.post(f"/cases/{journey.ref}/bundle")
+    before = count()
+    for n in range(1, 4):
+        client.post(f"/cases/{journey.ref}/notes",
+                    data={"note-body": f"Note {n}."})
+        client.post("/casework/tags", data={"newtag-name": f"T{n}"})
+        client.post(f"/cases/{journey.ref}/bundle")
+    for tag in db_session.scalars(select(Tag)):
+        client.post(f"/cases/{journey.ref}/tags", data={"tag-tag_id": tag.id})
+    for member in journey.committee[2:5]:
+        client.post(f"/cases/{journey.ref}/officer", data={"officer-officer_id": member.id})
+    assert count() == before
