@@ -41,6 +41,16 @@ DEFAULTS: dict[str, object] = {
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     "PROXY_FIX_HOPS": 0,
     "ASSOCIATION_NAME": "International Mentoring Center",
+    # Notifications and letters. Emails give up (visibly, in the admin outbox) after this many
+    # failed attempts. PUBLIC_BASE_URL builds links in emails sent from the scheduler (no
+    # request). Letters (PDF) are kept in LETTERS_FOLDER (default: <instance>/letters, outside
+    # the web root). Templates an administrator edits go in <instance>/templates/notifications
+    # and <instance>/templates/letters unless these point elsewhere.
+    "MAIL_MAX_ATTEMPTS": 8,
+    "PUBLIC_BASE_URL": "",
+    "LETTERS_FOLDER": "",
+    "NOTIFICATION_TEMPLATE_DIR": "",
+    "LETTER_TEMPLATE_DIR": "",
     # Public register (/register): ladder keys of the sanctions it publishes (by default only
     # suspensions and revocations), and for how many days after taking effect a published
     # sanction stays listed once no longer in force (0: only while in force). Warnings,

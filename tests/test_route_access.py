@@ -41,6 +41,7 @@ INTENDED_PUBLIC = {
     "register.index", "register.api", "register.stylesheet",
     # the reports' stylesheet (the reports themselves are for the committee)
     "reports.stylesheet",
+    "notifications.complainant_letter",  # the complainant's case grant decides (404 otherwise)
     # public: add intentionally public endpoints above this line
 }
 

@@ -30,7 +30,20 @@ __all__ = ["Recipient", "notify", "register", "render_notification"]
 
 
 def register(app):  # type: ignore[no-untyped-def]
-    """Install the blueprint (outbox admin, letter downloads) and the workflow listener."""
+    """Install the blueprint (outbox admin, letter downloads), the workflow listener, and
+    the template helpers that list a case's letters."""
+    from . import workflow_mail  # noqa: F401  (registers the after-step listener)
+    from .letters import letters_for
     from .views import bp
 
     app.register_blueprint(bp)
+
+    def letter_url(letter, party):  # type: ignore[no-untyped-def]
+        from flask import url_for
+
+        endpoint = {"committee": "notifications.committee_letter",
+                    "respondent": "notifications.respondent_letter",
+                    "complainant": "notifications.complainant_letter"}[party]
+        return url_for(endpoint, reference=letter.case.reference, letter_id=letter.id)
+
+    app.jinja_env.globals.update(case_letters=letters_for, letter_url=letter_url)

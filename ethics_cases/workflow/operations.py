@@ -25,7 +25,7 @@ from ..cases.models import Case
 from ..database import is_postgresql
 from ..extensions import db
 from ..types import utcnow
-from . import guards, machine
+from . import guards, listeners, machine
 from .context import Acting, CaseChanged, Refused, StepContext
 from .models import CaseWorkflow, PanelSeat
 from .procedure import ACTOR_LABELS, STATES_BY_NAME, first_step, steps_for
@@ -199,6 +199,7 @@ def fire(
         if changed:
             case.state = new_state
             case.state_changed_at = ctx.now
+        listeners.run(ctx, new_state)  # emails, letters: same transaction, same event
         details = {"from": ctx.source_state, "to": new_state, **ctx.details}
         if actor_user is not None:
             actor = audit.Actor("user", str(actor_user.id), "User")
