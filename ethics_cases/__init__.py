@@ -94,6 +94,7 @@ def _register_models() -> None:
     from .mail import models as _mail  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .workflow import models as _workflow  # noqa: F401
+    from .retention import models as _retention  # noqa: F401
     # models: add your domain's models import above this line
 
 
@@ -155,6 +156,9 @@ def _register_cli(app: Flask) -> None:
     from .workflow.cli import workflow_cli
 
     app.cli.add_command(workflow_cli)
+    from .retention.cli import retention_cli
+
+    app.cli.add_command(retention_cli)
     # cli: register your domain's command group above this line
 
 

@@ -41,6 +41,9 @@ DEFAULTS: dict[str, object] = {
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     "PROXY_FIX_HOPS": 0,
     "ASSOCIATION_NAME": "International Mentoring Center",
+    # Retention: days after a case is closed (closed, dismissed or withdrawn) before
+    # `flask retention run` redacts its personal data and deletes its evidence files (six years).
+    "RETENTION_DAYS_AFTER_CLOSURE": 6 * 365,
     # Notifications and letters. Emails give up (visibly, in the admin outbox) after this many
     # failed attempts. PUBLIC_BASE_URL builds links in emails sent from the scheduler (no
     # request). Letters (PDF) are kept in LETTERS_FOLDER (default: <instance>/letters, outside

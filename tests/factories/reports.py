@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import factory
 
+from ethics_cases.mail.models import OutboxMessage
 from ethics_cases.workflow.models import AllegationFinding, Appeal, CaseWorkflow
 
 from .base import BaseFactory
@@ -53,3 +54,17 @@ class AppealFactory(BaseFactory):
     outcome = "upheld"
     reasons = "The decision stands."
     decided_at = factory.LazyFunction(lambda: datetime.now(UTC))
+
+
+class OutboxMessageFactory(BaseFactory):
+    """An email about a case, already sent."""
+
+    class Meta:
+        model = OutboxMessage
+
+    to_address = factory.Sequence(lambda n: f"party{n}@example.org")
+    subject = "About your complaint"
+    body_text = "Your complaint has moved on."
+    template = "generic"
+    sent_at = factory.LazyFunction(lambda: datetime.now(UTC))
+    attempts = 1
