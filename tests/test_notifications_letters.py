@@ -202,3 +202,49 @@ def test_a_letter_of_another_case_is_not_served_under_this_one(app, client, db_s
     other = CaseFactory()
     login_as(client, journey.chair)
     assert client.get(f"/cases/{other.reference}/letters/{decision.id}").status_code == 404
+
+
+def test_retention_can_delete_the_files_and_keep_the_hashes(app, client, db_session, login_as):
+    from ethics_cases.notifications.letters import delete_letter_files
+
+    journey = _decided(app)
+    with app.app_context():
+        assert delete_letter_files(journey.case_id) == 2
+        assert all(not letter_path(x).exists() for x in _letters(db.session))
+    assert len(_letters(db_session)) == 2  # the rows and their hashes stay
+    login_as(client, journey.chair)
+    assert client.get(f"/cases/{journey.ref}/letters/{_letters(db_session)[0].id}"
+                      ).status_code == 404
+    assert _downloads(db_session) == []  # nothing was served, nothing recorded
+
+
+def test_an_agreed_resolution_issues_the_sanction_and_outcome_letters(app, db_session):
+    with app.app_context():
+        journey = Journey().to_awaiting_response()
+        journey.fire("propose_agreement", journey.chair, {"sanction_key": "warning"},
+                     reason="A first, minor matter.")
+        journey.fire("accept_agreement", journey.respondent, reason="")
+        letters = [(x.kind, x.recipient) for x in _letters(db.session)]
+        assert letters == [("outcome", "complainant"), ("sanction", "respondent")]
+        outcome_text = _pdf_text(letter_path(_letters(db.session)[0]))
+    assert "accepted a resolution by agreement" in outcome_text
+
+
+def test_an_appeal_decision_writes_to_both_parties_and_confirms_the_sanction(app, db_session):
+    from .factories.workflow import CommitteeUserFactory
+
+    with app.app_context():
+        journey = Journey().to_decided("probation", start_date=future(1),
+                                       end_date=future(180))
+        journey.fire("appeal", journey.respondent, reason="The panel misread the evidence.")
+        db.session.commit()
+        extra = CommitteeUserFactory()
+        journey.seat_panel([*journey.committee[3:5], extra])
+        journey.fire("decide_appeal", journey.chair, {"appeal_outcome": "upheld"},
+                     reason="The evidence was read correctly.")
+        issued = [(x.kind, x.recipient, x.trigger) for x in _letters(db.session)][2:]
+        assert issued == [("appeal_decision", "respondent", "decide_appeal"),
+                          ("outcome", "complainant", "decide_appeal"),
+                          ("sanction", "respondent", "decide_appeal")]
+        text = _pdf_text(letter_path(_letters(db.session)[2]))
+    assert "The decision is upheld." in text and "The evidence was read correctly." in text

@@ -299,3 +299,17 @@ def letters_for(case_id: int, recipient: str | None = None) -> list[CaseLetter]:
     if recipient is not None:
         query = query.where(CaseLetter.recipient == recipient)
     return list(db.session.scalars(query.order_by(CaseLetter.generated_at, CaseLetter.id)))
+
+
+def delete_letter_files(case_id: int) -> int:
+    """For retention: delete the PDF files of a case's letters (they name the parties). The
+    rows stay, with their SHA-256, as proof of what was issued; a download then answers 404.
+    Runs in the caller's transaction; files are removed at once (a PDF cannot be un-deleted,
+    so call it last, just before committing). Returns the number of files deleted."""
+    deleted = 0
+    for letter in letters_for(case_id):
+        path = letter_path(letter)
+        if path.is_file():
+            path.unlink()
+            deleted += 1
+    return deleted

@@ -119,16 +119,17 @@ def outbox_retry(message_id: int):
 
 
 def _letter_or_404(reference: str, letter_id: int) -> CaseLetter:
+    """The letter of this case whose file still exists (retention may have deleted it)."""
     letter = db.session.get(CaseLetter, letter_id)
     if letter is None or letter.case.reference != reference.upper():
+        abort(404)
+    if not letter_path(letter).is_file():
         abort(404)
     return letter
 
 
 def _send(letter: CaseLetter):  # type: ignore[no-untyped-def]
     path = letter_path(letter)
-    if not path.is_file():
-        abort(404)
     # Read whole (letters are a few KB): no file handle outlives the request.
     response = send_file(io.BytesIO(path.read_bytes()), mimetype="application/pdf",
                          as_attachment=True,
