@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, limiter, login_manager
 from ..security import login_required, public
@@ -34,7 +36,12 @@ login_manager.login_message_category = "info"
 def load_user(user_id: str) -> User | None:
     """Load the user named by a session or remember-me cookie (``User.get_id``)."""
     number, _, tag = user_id.partition(":")
-    user = db.session.get(User, int(number)) if number.isdigit() else None
+    # Every signed-in request runs this: one statement for the user, their roles and their
+    # roll entry (instead of three: the user, then selectin loads of member and roles).
+    user = db.session.execute(
+        select(User).where(User.id == int(number))
+        .options(joinedload(User.member), joinedload(User.role_grants))
+    ).unique().scalar_one_or_none() if number.isdigit() else None
     if user is None or not user.active:
         return None  # a deactivated account's sessions end at once
     if tag != user.credential_tag:
