@@ -105,3 +105,36 @@ def test_retry_now_sends_at_once_when_smtp_is_configured(app, client, db_session
         controller.stop()
     assert [m["To"] for m in inbox.received] == ["person0@example.org"]
     assert db_session.get(OutboxMessage, message_id).status == "sent"
+
+
+def test_the_outbox_filters_by_case_without_a_query_per_row(app, client, db_session, login_as):
+    from sqlalchemy import event
+
+    from .factories.workflow import Journey
+
+    with app.app_context():
+        first = Journey().to_awaiting_response()
+        second = Journey(respondent=None)
+        second.to_awaiting_response()
+    login_as(client, _admin())
+    page = client.get(f"/admin/outbox?case={first.ref.lower()}").get_data(as_text=True)
+    assert first.ref in page and second.ref not in page
+    assert "Queued (2)" in page  # the counts follow the filter too
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get("/admin/outbox")
+        few = len(statements)
+        _queue(app, 20)
+        statements.clear()
+        client.get("/admin/outbox")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == few  # 24 rows cost no more queries than 4

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..cases import access
+from ..cases.models import Case
 from ..extensions import db
 from ..mail.models import OutboxMessage
 from ..mail.outbox import deliver_pending, max_attempts, smtp_configured
@@ -69,28 +70,41 @@ def outbox():
     status = request.args.get("status", "")
     status = status if status in STATUSES else ""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    case_ref = request.args.get("case", "").strip().upper()[:20]
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    scope = []
+    if case_ref:
+        scope.append(OutboxMessage.case_id == select(Case.id).where(
+            Case.reference == case_ref).scalar_subquery())
     condition = _status_filter(status)
-    if condition is not None:
-        query = query.where(condition)
+    query = query.where(*scope, *([condition] if condition is not None else []))
     pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
     counts = {key: db.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                     .where(_status_filter(key))) or 0 for key in STATUSES}
+                                     .where(_status_filter(key), *scope)) or 0
+              for key in STATUSES}
+    # The cases' references for this page in one query (no per-row lookups).
+    case_ids = {m.case_id for m in pagination.items if m.case_id is not None}
+    references = dict(db.session.execute(select(Case.id, Case.reference)
+                                         .where(Case.id.in_(case_ids))).all()) if case_ids else {}
+    html = render_template("notifications/outbox.html", pagination=pagination, status=status,
+                           statuses=STATUSES, counts=counts, smtp=smtp_configured(),
+                           max_attempts=max_attempts(), case_ref=case_ref,
+                           references=references)
+    # Audited after rendering: the commit expires the rows, which would reload one by one.
     operations.record_outbox_viewed([m.id for m in pagination.items], status=status or "all",
                                     page=page)
-    return render_template("notifications/outbox.html", pagination=pagination, status=status,
-                           statuses=STATUSES, counts=counts, smtp=smtp_configured(),
-                           max_attempts=max_attempts())
+    return html
 
 
 @bp.route("/admin/outbox/<int:message_id>")
 @roles_required(Role.ADMIN)
 def outbox_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
-    operations.record_message_viewed(message)
-    return render_template("notifications/outbox_message.html", message=message,
+    html = render_template("notifications/outbox_message.html", message=message,
                            statuses=STATUSES, form=FlaskForm(), smtp=smtp_configured(),
                            max_attempts=max_attempts())
+    operations.record_message_viewed(message)
+    return html
 
 
 @bp.route("/admin/outbox/<int:message_id>/retry", methods=["POST"])
