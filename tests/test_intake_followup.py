@@ -188,7 +188,7 @@ def test_complainant_actions_are_audited_as_the_complainant(client, db_session):
     client.post(f"/complaint/case/{case.reference}/withdraw",
                 data={"reason": "private reason text", "confirm": "y"})
     events = db_session.scalars(select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).all()
-    assert [e.action for e in events] == ["case.message.sent", "complaint.withdrawn"]
+    assert [e.action for e in events] == ["case.message.sent", "case.transition.withdraw"]
     assert {(e.actor_kind, e.actor_id, e.case_ref) for e in events} == {
         ("complainant", case.reference, case.reference)}
     assert all("private reason" not in e.canonical and "A message" not in e.canonical

@@ -37,11 +37,13 @@ INTENDED_PUBLIC = {
     "pledges.verify", "pledges.stylesheet",
     # the complainant's appeal against a dismissal (case grant checked; 404 for anyone else)
     "workflow.complainant_appeal",
+    # ... and their objection to a panel member (case grant checked; 404 for anyone else)
+    "workflow.complainant_objection",
     # the public register: members' pledge and published sanctions, rate-limited
     "register.index", "register.api", "register.stylesheet",
+    "notifications.complainant_letter",  # the complainant's case grant decides (404 otherwise)
     # the reports' stylesheet (the reports themselves are for the committee)
     "reports.stylesheet",
-    "notifications.complainant_letter",  # the complainant's case grant decides (404 otherwise)
     # public: add intentionally public endpoints above this line
 }
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db, limiter
 from ..security import public
+from ..workflow.context import CaseChanged
 from . import access, auditing, evidence, operations
 from .forms import CheckForm, EvidenceForm, LoginLinkForm, ReplyForm, WithdrawForm
 from .intake_views import bp
@@ -182,15 +183,13 @@ def withdraw(reference: str):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _render_case(case, withdraw_form=form, status=422)
-    try:
-        operations.withdraw_complaint(case, form.reason.data or "")
-        db.session.commit()
+    try:  # the workflow's ``withdraw`` step: it commits (or rolls back) itself
+        operations.withdraw_complaint(case, form.reason.data or "",
+                                      current_user._get_current_object())
     except operations.NotAllowedNow as refusal:
-        db.session.rollback()
         flash(str(refusal), "error")
         return redirect(url_for("intake.case_page", reference=case.reference))
-    except StaleDataError:
-        db.session.rollback()
+    except (StaleDataError, CaseChanged):
         flash("The committee changed your case while you were writing. Please read the page "
               "again and then decide.", "warning")
         return redirect(url_for("intake.case_page", reference=case.reference))

@@ -164,23 +164,28 @@ def reply_as_complainant(case: Case, body: str, in_reply_to: CaseMessage | None)
     return message
 
 
-def withdraw_complaint(case: Case, reason: str) -> None:
+def withdraw_complaint(case: Case, reason: str, user: Any = None) -> Case:
+    """Withdraw through the workflow's own ``withdraw`` step: one transition, one audit event,
+    committed by ``fire`` (unlike this module's other actions). ``user`` is the signed-in
+    complainant when they have an account; otherwise the case grant acts as the complainant.
+    Raises ``NotAllowedNow`` when the procedure refuses, ``CaseChanged`` when someone else
+    changed the case first."""
+    from ..workflow import operations as workflow
+    from ..workflow.context import Refused
+
+    by_account = user is not None and getattr(user, "is_authenticated", False) and (
+        user.id == case.complainant_user_id)
     if not can_withdraw(case.state):
         raise NotAllowedNow(
             "This complaint can no longer be withdrawn here, because a decision has been made "
             "or the case is finished. Please write to the committee instead."
         )
-    now = utcnow()
-    previous = case.state
-    case.state = "withdrawn"
-    case.state_changed_at = now
-    case.updated_at = now
-    case.due_at = None
-    case.withdrawn_at = now
-    case.withdrawal_reason = reason.strip()
-    auditing.record("complaint.withdrawn", case, case_ref=case.reference,
-                    reason="Withdrawn by the complainant",
-                    details={"from_state": previous, "fields": ["withdrawal_reason"]})
+    try:
+        return workflow.fire(case, "withdraw", user if by_account else None, {},
+                             expected_version=case.version, reason=reason,
+                             complainant_grant=not by_account)
+    except Refused as refusal:
+        raise NotAllowedNow(refusal.message) from None
 
 
 def find_case_by_reference(reference: str) -> Case | None:

@@ -35,7 +35,8 @@ PLAIN_STAGES: dict[str, Stage] = {
     "more_information_requested": Stage(
         "Waiting for information from you",
         "The committee needs more information before it can decide how to proceed.",
-        "Please read the committee's request below and reply, or add documents.",
+        "Please read the committee's request below and reply, or add documents, by the date it "
+        "gives. Without an answer by then the complaint will be closed.",
     ),
     "awaiting_response": Stage(
         "Waiting for the member's response",
@@ -52,6 +53,13 @@ PLAIN_STAGES: dict[str, Stage] = {
         "An investigator is looking into the complaint.",
         "The investigator may ask you questions here. A report then goes to a hearing panel.",
     ),
+    "panel_forming": Stage(
+        "A hearing panel is being formed",
+        "The investigation is finished. Committee members with no conflict of interest are "
+        "being appointed to hear the case.",
+        "You will be told who sits on the panel, and may object to a member you have good "
+        "reason to think is not impartial.",
+    ),
     "hearing": Stage(
         "Before a hearing panel",
         "A panel of committee members with no conflict of interest is considering the case.",
@@ -66,6 +74,26 @@ PLAIN_STAGES: dict[str, Stage] = {
         "Under appeal",
         "The decision has been appealed and a different panel is reviewing it.",
         "You will be told the result of the appeal.",
+    ),
+    "sanction_in_effect": Stage(
+        "Decided: sanction in effect",
+        "The panel found a breach of the Code and the sanction now applies. The committee "
+        "follows whether the member complies (for example, completes training).",
+        "Nothing is needed from you. The case closes when the sanction has been complied with.",
+    ),
+    "stayed": Stage(
+        "Paused",
+        "The case is paused while related legal proceedings run their course.",
+        "When the pause ends the case continues where it was, and its deadlines are moved on "
+        "by the time it was paused. We will write to you here.",
+    ),
+    "referred": Stage(
+        "Referred to another body",
+        "The committee has passed your complaint to another body better placed to deal with "
+        "it. The messages below say which body and why.",
+        "That body will handle the matter. The committee may reopen the case if it receives "
+        "new evidence.",
+        finished=True,
     ),
     "dismissed": Stage(
         "Not taken forward",

@@ -1,4 +1,5 @@
-"""``flask workflow apply-due``: sanctions take effect once their appeal window has closed.
+"""``flask workflow apply-due``: sanctions take effect once their appeal window has closed, and
+cases waiting for information the complainant never sent close once its deadline has passed.
 
 Safe to run as often as wanted (idempotent): each case is one ``confirm_sanction`` step by the
 system, with its own transaction and audit event; a case someone else is changing at the same
@@ -20,22 +21,35 @@ from .context import CaseChanged, Refused
 workflow_cli = AppGroup("workflow", help="The adjudication procedure.")
 
 
+#: (state whose deadline passed, the system's step, its recorded reason, what it did)
+DUE_STEPS = (
+    ("decided", "confirm_sanction", "The appeal window closed without an appeal.",
+     "sanction(s) put into effect"),
+    ("more_information_requested", "close_unanswered",
+     "The requested information did not arrive by the deadline.",
+     "case(s) closed for want of information"),
+)
+
+
 @workflow_cli.command("apply-due")
 def apply_due() -> None:
-    """Put into effect the sanctions whose appeal window has closed without an appeal."""
+    """Put into effect the sanctions whose appeal window has closed without an appeal, and
+    close the cases whose request for information went unanswered past its deadline.
+    (Stayed cases have no deadline, so they are never touched.)"""
     now = utcnow()
-    ids = list(db.session.scalars(select(Case.id).where(Case.state == "decided",
-                                                        Case.due_at < now).order_by(Case.id)))
-    db.session.commit()
-    applied = skipped = 0
-    for case_id in ids:
-        case = db.session.get(Case, case_id)
-        try:
-            operations.fire(case, "confirm_sanction", None, {}, expected_version=None,
-                            reason="The appeal window closed without an appeal.", system=True,
-                            now=now)
-            applied += 1
-        except (CaseChanged, Refused) as problem:
-            skipped += 1
-            click.echo(f"{case.reference}: skipped ({problem})", err=True)
-    click.echo(f"{applied} sanction(s) put into effect, {skipped} skipped.")
+    for state, trigger, reason, what in DUE_STEPS:
+        ids = list(db.session.scalars(select(Case.id).where(Case.state == state,
+                                                            Case.due_at < now)
+                                      .order_by(Case.id)))
+        db.session.commit()
+        applied = skipped = 0
+        for case_id in ids:
+            case = db.session.get(Case, case_id)
+            try:
+                operations.fire(case, trigger, None, {}, expected_version=None,
+                                reason=reason, system=True, now=now)
+                applied += 1
+            except (CaseChanged, Refused) as problem:
+                skipped += 1
+                click.echo(f"{case.reference}: skipped ({problem})", err=True)
+        click.echo(f"{applied} {what}, {skipped} skipped.")

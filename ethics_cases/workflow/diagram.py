@@ -46,6 +46,8 @@ def internal_steps() -> dict[str, list[Step]]:
 
 
 SIDE_STATE = "withdrawn"  # reachable from every stage before a decision: listed, not drawn
+#: States entered from (and left back to) many stages: summarised under the diagram.
+SIDE_STATES = (SIDE_STATE, "stayed")
 
 
 @cache
@@ -53,11 +55,11 @@ def svg() -> str:
     """An arc diagram: states top to bottom in the procedure's order; forward steps arc on the
     right, steps back to an earlier state arc on the left (amber). Withdrawal, possible from
     every stage before a decision, is summarised under the diagram instead of drawn 14 times."""
-    order = [state for state in STATES if state.name != SIDE_STATE]
+    order = [state for state in STATES if state.name not in SIDE_STATES]
     index = {state.name: i for i, state in enumerate(order)}
     row_h, box_w, box_h = 62, 220, 40
     centre_x = 520
-    drawn = [e for e in edges() if SIDE_STATE not in (e.source, e.dest)]
+    drawn = [e for e in edges() if not {e.source, e.dest} & set(SIDE_STATES)]
     width, height = 1040, len(order) * row_h + 2 * MARGIN
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -81,7 +83,8 @@ def svg() -> str:
         edge_x = centre_x + side * box_w / 2
         lane = used[(side, span)]
         used[(side, span)] += 1
-        reach = 18 + span * 26 + lane * 12
+        # long arcs (e.g. reopen: closed -> screening) are flattened to stay on the canvas
+        reach = min(18 + span * 26 + lane * 12, 190 + lane * 4)
         control_x = edge_x + side * reach * 1.9
         colour = "#4a5568" if forward else "#b7791f"
         label = ", ".join(edge.triggers)
@@ -114,8 +117,8 @@ def svg() -> str:
     return "".join(parts)
 
 
-def withdrawal_summary() -> tuple[list[str], list[str]]:
-    """(states a case can be withdrawn from, states it can be continued into), from the steps."""
-    into = [e.source for e in edges() if e.dest == SIDE_STATE]
-    back = [e.dest for e in edges() if e.source == SIDE_STATE]
+def withdrawal_summary(side: str = SIDE_STATE) -> tuple[list[str], list[str]]:
+    """(states a case can enter ``side`` from, states it can return to), from the steps."""
+    into = [e.source for e in edges() if e.dest == side]
+    back = [e.dest for e in edges() if e.source == side]
     return into, back

@@ -8,7 +8,9 @@ goes into rows (messages, reports), never into the event's details.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import has_request_context, url_for
 from sqlalchemy import select
@@ -16,11 +18,14 @@ from sqlalchemy import select
 from ..cases.models import Allegation, Audience, CaseMessage, PartyKind
 from ..code import current_code
 from ..extensions import db
-from . import guards
+from . import code_versions, guards
 from .context import Refused, StepContext
 from .models import (
     AllegationFinding,
     Appeal,
+    CaseStay,
+    ObjectionRuling,
+    PanelObjection,
     PanelSeat,
     PanelVote,
     Sanction,
@@ -89,13 +94,40 @@ def take_effect(ctx: StepContext, sanction: Sanction) -> None:
 # -- one effect per trigger ----------------------------------------------------------------
 
 
+def _bind_code(ctx: StepContext) -> dict[str, str]:
+    """Bind the case to the Code in force at the conduct date; that version's clauses."""
+    version = code_versions.bind(ctx.case, ctx.flow)
+    if version is None:  # no version kept at all (cannot happen once the Code is registered)
+        return {c.id: c.text for c in current_code().clauses}
+    ctx.details.update({"code_version_id": version.id, "code_version": version.version,
+                        "code_fingerprint": version.fingerprint})
+    return code_versions.clauses_of(version)
+
+
+def start_screening(ctx: StepContext) -> None:
+    _bind_code(ctx)
+
+
+def _notify_complainant(ctx: StepContext, subject: str, body: str) -> None:
+    """A message on the case and, when the complainant gave an address, an email saying so."""
+    _message(ctx, body, audience=Audience.COMPLAINANT.value)
+    if ctx.case.complainant_email and has_request_context():
+        from ..mail import queue_email
+
+        queue_email(ctx.case.complainant_email, f"{subject} ({ctx.case.reference})",
+                    "workflow_notice", case=ctx.case, body=body,
+                    check_url=url_for("intake.check", _external=True))
+
+
 def accept(ctx: StepContext) -> None:
-    code = current_code()
+    clauses = _bind_code(ctx)
     present = {a.clause_id for a in ctx.case.allegations}
     added = [c for c in ctx.data.get("clause_ids") or [] if c not in present]
     for clause_id in added:
-        if not code.has_clause(clause_id):
-            raise Refused(f"There is no clause {clause_id} in the Code.", "clause_ids")
+        if clause_id not in clauses:
+            raise Refused(f"There is no clause {clause_id} in the Code that applies to this "
+                          "case (the version in force when the conduct happened).",
+                          "clause_ids")
         ctx.case.allegations.append(Allegation(clause_id=clause_id,
                                                position=len(ctx.case.allegations)))
     ctx.case.due_at = guards.days_from(ctx.now, ctx.settings["response_days"])
@@ -205,6 +237,167 @@ def schedule_hearing(ctx: StepContext) -> None:
     ctx.flow.hearing_on = ctx.data["hearing_on"]
     ctx.case.due_at = guards.end_of_day(ctx.flow.hearing_on)
     ctx.details["hearing_on"] = ctx.flow.hearing_on.isoformat()
+    _tell_parties_the_panel(ctx)
+
+
+def _tell_parties_the_panel(ctx: StepContext) -> None:
+    """The parties learn who sits on the panel and may object until the window closes."""
+    ctx.flow.objection_deadline = guards.days_from(ctx.now, ctx.settings["objection_days"])
+    names = ", ".join(seat.user.full_name for seat in guards.seats(ctx, "first") if seat.active)
+    text = (f"The hearing is set for {ctx.flow.hearing_on:%-d %B %Y}. The panel: {names}. If you "
+            "have grounds to object to a panel member (for example a conflict of interest), you "
+            f"may object until {ctx.flow.objection_deadline:%-d %B %Y}; the chair will rule.")
+    if ctx.flow.respondent_notified_at is not None:
+        _message(ctx, text + " Use “Object to a panel member” on your case page.",
+                 audience=Audience.RESPONDENT.value)
+    if not ctx.flow.own_motion:
+        link = ""
+        if has_request_context():
+            link = " " + url_for("workflow.complainant_objection",
+                                 reference=ctx.case.reference, _external=True)
+        _message(ctx, text + link, audience=Audience.COMPLAINANT.value)
+    ctx.details["objection_deadline"] = ctx.flow.objection_deadline.isoformat()
+
+
+def object_to_panelist(ctx: StepContext) -> None:
+    seat = ctx.cache["objection_seat"]
+    objector = guards._objector(ctx)
+    objection = PanelObjection(case_id=ctx.case.id, seat_id=seat.id, objector=objector,
+                               grounds=ctx.reason, filed_at=ctx.now)
+    db.session.add(objection)
+    db.session.flush()
+    ctx.details.update({"objection_id": objection.id, "seat_id": seat.id,
+                        "user_id": seat.user_id, "objector": objector})
+    ctx.audit_reason = "Objection to a panel member"
+
+
+def rule_on_objection(ctx: StepContext) -> None:
+    objection: PanelObjection = ctx.cache["objection"]
+    ruling = ctx.data["objection_ruling"]
+    objection.ruling, objection.ruling_reasons = ruling, ctx.reason
+    objection.ruled_at, objection.ruled_by_user_id = ctx.now, ctx.acting.user_id
+    seat = objection.seat
+    ctx.details.update({"objection_id": objection.id, "ruling": ruling, "seat_id": seat.id,
+                        "user_id": seat.user_id})
+    if ruling == ObjectionRuling.UPHELD and seat.recused_at is None:
+        seat.recused_at = ctx.now  # the seat ends: access and vote go with it
+        seat.recusal_reason = "Removed: a party's objection was upheld."
+        active = [s for s in guards.seats(ctx, "first") if s.active]
+        ctx.details["removed"] = True
+        ctx.details["panel_active"] = len(active)
+    audience = (Audience.RESPONDENT.value if objection.objector == "respondent"
+                else Audience.COMPLAINANT.value)
+    verdict = "upheld: they no longer sit on the panel" if ruling == ObjectionRuling.UPHELD \
+        else "rejected"
+    _message(ctx, f"The chair ruled on your objection to {seat.user.full_name}: {verdict}. "
+             f"Reasons: {ctx.reason}", audience=audience)
+
+
+def request_more_information(ctx: StepContext) -> None:
+    ctx.case.due_at = guards.days_from(ctx.now, ctx.settings["information_days"])
+    body = (ctx.reason + f"\n\nPlease reply here by {ctx.case.due_at:%-d %B %Y}. If we have not "
+            "heard from you by then, the complaint will be closed.")
+    message = _message(ctx, body, audience=Audience.COMPLAINANT.value, is_request=True)
+    if ctx.case.complainant_email and has_request_context():
+        from ..mail import queue_email
+
+        queue_email(ctx.case.complainant_email,
+                    f"The ethics committee needs more information ({ctx.case.reference})",
+                    "workflow_notice", case=ctx.case, body=message.body,
+                    check_url=url_for("intake.check", _external=True))
+    ctx.details["due_at"] = ctx.case.due_at.isoformat()
+    ctx.audit_reason = "More information requested from the complainant"
+
+
+def resume_screening(ctx: StepContext) -> None:
+    ctx.case.due_at = None
+
+
+def close_unanswered(ctx: StepContext) -> None:
+    ctx.case.due_at = None
+    _notify_complainant(ctx, "Your complaint has been closed",
+                        "The committee asked for more information and did not receive it by "
+                        "the deadline, so the complaint has been closed. If you have the "
+                        "information now, you may write to the committee or file again.")
+
+
+def refer(ctx: StepContext) -> None:
+    ctx.flow.referred_to = ctx.data["referred_to"].strip()
+    ctx.flow.referral_reasons = ctx.reason
+    ctx.case.due_at = None
+    _notify_complainant(ctx, "Your complaint has been referred",
+                        f"The committee has referred your complaint to {ctx.flow.referred_to}. "
+                        f"Reasons: {ctx.reason}")
+    ctx.details["fields"] = ["referred_to", "referral_reasons"]
+
+
+def stay(ctx: StepContext) -> None:
+    ctx.flow.state_before_stay = ctx.source_state
+    ctx.flow.stayed_at = ctx.now
+    ctx.flow.due_at_before_stay = ctx.case.due_at
+    stay_row = CaseStay(case_id=ctx.case.id, proceedings=ctx.data["proceedings"].strip(),
+                        started_at=ctx.now, due_at_before=ctx.case.due_at)
+    db.session.add(stay_row)
+    db.session.flush()
+    ctx.case.due_at = None  # the clock stops
+    ctx.details.update({"stay_id": stay_row.id, "stayed_from": ctx.source_state,
+                        "due_at_before": stay_row.due_at_before.isoformat()
+                        if stay_row.due_at_before else None})
+
+
+def lift_stay(ctx: StepContext) -> None:
+    """Resume where the case was; every running date moves on by the time stayed."""
+    stayed = ctx.now - (ctx.flow.stayed_at or ctx.now)
+    before = ctx.flow.due_at_before_stay
+    ctx.case.due_at = before + stayed if before else None
+    days = math.ceil(stayed / timedelta(days=1))
+    if ctx.flow.state_before_stay == "hearing":  # the hearing and objection window move too
+        if ctx.flow.hearing_on is not None:
+            ctx.flow.hearing_on = ctx.flow.hearing_on + timedelta(days=days)
+        if ctx.flow.objection_deadline is not None:
+            ctx.flow.objection_deadline = ctx.flow.objection_deadline + stayed
+    stay_row = db.session.scalar(select(CaseStay).where(
+        CaseStay.case_id == ctx.case.id, CaseStay.ended_at.is_(None))
+        .order_by(CaseStay.id.desc()).limit(1))
+    if stay_row is not None:
+        stay_row.ended_at, stay_row.due_at_after = ctx.now, ctx.case.due_at
+        ctx.details["stay_id"] = stay_row.id
+    ctx.flow.stayed_days_total += days
+    ctx.details.update({"resumed_state": ctx.flow.state_before_stay, "days_stayed": days,
+                        "due_at": ctx.case.due_at.isoformat() if ctx.case.due_at else None})
+    ctx.flow.state_before_stay = None
+    ctx.flow.stayed_at = None
+    ctx.flow.due_at_before_stay = None
+
+
+def refuse_sanction(ctx: StepContext) -> None:
+    """The respondent refuses: the sanction escalates, and the case goes back to the panel,
+    which may only decide a higher level (a new round of votes)."""
+    sanction = guards.current_sanction(ctx)
+    assert sanction is not None
+    sanction.status = SanctionStatus.ESCALATED.value
+    sanction.details = {**sanction.details, "refused_on": ctx.today.isoformat()}
+    ctx.flow.minimum_level = sanction.level + 1
+    ctx.flow.hearing_round += 1
+    ctx.flow.hearing_on = None
+    ctx.flow.objection_deadline = None
+    ctx.case.due_at = None
+    _message(ctx, ctx.reason, audience=Audience.COMMITTEE.value, author=PartyKind.RESPONDENT)
+    ctx.details.update({"sanction_id": sanction.id, "minimum_level": ctx.flow.minimum_level,
+                        "round": ctx.flow.hearing_round})
+    ctx.audit_reason = "Sanction refused by the member"
+
+
+def reopen(ctx: StepContext) -> None:
+    ctx.flow.reopened_count += 1
+    ctx.flow.hearing_round += 1  # a new hearing is a new round; earlier votes stay on record
+    ctx.flow.hearing_on = None
+    ctx.flow.objection_deadline = None
+    ctx.case.due_at = None
+    _message(ctx, "New evidence (reason for reopening): " + ctx.data["new_evidence"].strip(),
+             audience=Audience.COMMITTEE.value)
+    ctx.details.update({"reopened_from": ctx.source_state, "round": ctx.flow.hearing_round,
+                        "reopened_count": ctx.flow.reopened_count})
 
 
 def cast_vote(ctx: StepContext) -> None:
@@ -237,6 +430,8 @@ def decide(ctx: StepContext) -> None:
                                          decided_at=ctx.now))
     ctx.flow.decided_at = ctx.now
     ctx.flow.decision_reasons = ctx.reason
+    if ctx.flow.code_version_id is not None:
+        ctx.details["code_version_id"] = ctx.flow.code_version_id
     ctx.details["findings"] = {a.clause_id: {"breached": result[a.id][0],
                                              "votes": [result[a.id][1], result[a.id][2]]}
                                for a in ctx.case.allegations}
@@ -355,6 +550,8 @@ def continue_on_own_motion(ctx: StepContext) -> None:
 
 EFFECTS: dict[str, Callable[[StepContext], None]] = {
     fn.__name__: fn for fn in (
+        start_screening, request_more_information, resume_screening, close_unanswered, refer,
+        stay, lift_stay, object_to_panelist, rule_on_objection, refuse_sanction, reopen,
         accept, dismiss, extend_deadline, respond, propose_agreement, accept_agreement,
         decline_agreement, start_investigation, request_information, submit_findings,
         appoint_panelist, declare_no_conflict, recuse, schedule_hearing, cast_vote, decide,

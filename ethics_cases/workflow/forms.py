@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..code import current_code
@@ -43,8 +44,9 @@ def _field(name: str) -> Any:
                                                validators=optional),
         "panelist_id": lambda: SelectField("Committee member", coerce=_int_or_none, choices=[],
                                            validators=optional),
-        "audience": lambda: RadioField("Ask", choices=[("complainant", "The complainant"),
-                                                       ("respondent", "The member")],
+        "audience": lambda: RadioField("Ask", choices=[
+            SelectChoice("complainant", "The complainant"),
+            SelectChoice("respondent", "The member")],
                                        validators=optional),
         "findings": lambda: TextAreaField("Findings report",
                                           validators=[Optional(), Length(max=TEXT_LIMIT)]),
@@ -52,9 +54,9 @@ def _field(name: str) -> Any:
             "I declare that I have no personal, professional or financial interest in this case "
             "and no relationship with either party that could affect my judgement."),
         "appeal_outcome": lambda: RadioField(
-            "Outcome", choices=[("upheld", "Upheld: the decision stands"),
-                                ("varied", "Varied: a different sanction"),
-                                ("overturned", "Overturned")], validators=optional),
+            "Outcome", choices=[SelectChoice("upheld", "Upheld: the decision stands"),
+                                SelectChoice("varied", "Varied: a different sanction"),
+                                SelectChoice("overturned", "Overturned")], validators=optional),
         "sanction_key": lambda: SelectField("Sanction", choices=[], validators=optional),
         "programme": lambda: StringField("Programme (training or education)",
                                          validators=[Optional(), Length(max=300)]),
@@ -65,6 +67,21 @@ def _field(name: str) -> Any:
                                          validators=[Optional(), Length(max=300)]),
         "authority_reference": lambda: StringField("Authority's reference",
                                                    validators=[Optional(), Length(max=120)]),
+        "referred_to": lambda: StringField("Referred to (which body)",
+                                           validators=[Optional(), Length(max=300)]),
+        "proceedings": lambda: TextAreaField("The parallel proceedings (court or body, "
+                                             "reference)",
+                                             validators=[Optional(), Length(max=2000)]),
+        "seat_id": lambda: SelectField("Panel member", coerce=_int_or_none, choices=[],
+                                       validators=optional),
+        "objection_id": lambda: SelectField("Objection", coerce=_int_or_none, choices=[],
+                                            validators=optional),
+        "objection_ruling": lambda: RadioField(
+            "Ruling", choices=[SelectChoice("upheld", "Upheld: the member leaves the panel"),
+                               SelectChoice("rejected", "Rejected: the member stays")],
+            validators=optional),
+        "new_evidence": lambda: TextAreaField("The new evidence",
+                                              validators=[Optional(), Length(max=TEXT_LIMIT)]),
     }[name]()
 
 
@@ -111,4 +128,27 @@ def build_form(trigger: str, *, case: Any, people: list[tuple[int, str]], formda
     for name in ("investigator_id", "panelist_id"):
         if name in form:
             form[name].choices = [(None, "Choose…"), *people]
+    if "seat_id" in form or "objection_id" in form:
+        _panel_choices(form, case)
     return form
+
+
+def _panel_choices(form: StepForm, case: Any) -> None:
+    """The active first-panel seats (to object to) and the objections awaiting a ruling."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from .models import PanelObjection, PanelSeat
+
+    if "seat_id" in form:
+        seats = db.session.scalars(select(PanelSeat).where(
+            PanelSeat.case_id == case.id, PanelSeat.kind == "first",
+            PanelSeat.recused_at.is_(None)).order_by(PanelSeat.id))
+        form.seat_id.choices = [(None, "Choose…")] + [(s.id, s.user.full_name) for s in seats]
+    if "objection_id" in form:
+        pending = db.session.scalars(select(PanelObjection).where(
+            PanelObjection.case_id == case.id, PanelObjection.ruling.is_(None))
+            .order_by(PanelObjection.id))
+        form.objection_id.choices = [(None, "Choose…")] + [
+            (o.id, f"By the {o.objector} against {o.seat.user.full_name}: {o.grounds[:80]}")
+            for o in pending]

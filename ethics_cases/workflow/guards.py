@@ -19,7 +19,16 @@ from ..security import Role
 from ..types import utcnow
 from . import ladder
 from .context import Acting, Refused, StepContext
-from .models import Appeal, PanelSeat, PanelVote, Sanction, SanctionStatus, SeatKind
+from .models import (
+    Appeal,
+    ObjectionRuling,
+    PanelObjection,
+    PanelSeat,
+    PanelVote,
+    Sanction,
+    SanctionStatus,
+    SeatKind,
+)
 from .procedure import ACTOR_LABELS, Step
 
 # -- who acts -------------------------------------------------------------------------------
@@ -168,6 +177,11 @@ def investigator_eligible(ctx: StepContext) -> None:
     user = _committee_user(ctx.data.get("investigator_id"), "investigator_id")
     if is_party(user, ctx.case):
         raise Refused(f"{user.full_name} is a party to this case.", "investigator_id")
+    if any(seat.user_id == user.id and seat.active
+           for kind in (SeatKind.FIRST.value, SeatKind.APPEAL.value)
+           for seat in seats(ctx, kind)):
+        raise Refused(f"{user.full_name} sits on this case's panel and cannot investigate it.",
+                      "investigator_id")
 
 
 def panelist_eligible(ctx: StepContext) -> None:
@@ -365,6 +379,122 @@ def sanction_escalates(ctx: StepContext) -> None:
         raise Refused("Give the date of the hearing on non-compliance.", "hearing_on")
 
 
+# -- procedure depth: screening outcomes, stays, objections, separation, refusal, reopening --
+
+
+def has_complainant(ctx: StepContext) -> None:
+    if ctx.flow.own_motion:
+        raise Refused("The committee opened this case itself: there is no complainant to ask.")
+
+
+def information_overdue(ctx: StepContext) -> None:
+    if ctx.case.due_at is None or ctx.now <= ctx.case.due_at:
+        when = f" (until {ctx.case.due_at:%Y-%m-%d})" if ctx.case.due_at else ""
+        raise Refused(f"The complainant still has time to send the information{when}.")
+
+
+def referral_named(ctx: StepContext) -> None:
+    if not (ctx.data.get("referred_to") or "").strip():
+        raise Refused("Say which body the case is referred to.", "referred_to")
+
+
+def proceedings_named(ctx: StepContext) -> None:
+    if not (ctx.data.get("proceedings") or "").strip():
+        raise Refused("Describe the parallel proceedings (court or body, and reference).",
+                      "proceedings")
+
+
+def objections(ctx: StepContext) -> list[PanelObjection]:
+    if "objections" not in ctx.cache:
+        ctx.cache["objections"] = list(db.session.scalars(
+            select(PanelObjection).where(PanelObjection.case_id == ctx.case.id)
+            .order_by(PanelObjection.id)))
+    return ctx.cache["objections"]
+
+
+def pending_objections(ctx: StepContext) -> list[PanelObjection]:
+    return [o for o in objections(ctx) if o.ruling is None]
+
+
+def objection_window_open(ctx: StepContext) -> None:
+    deadline = ctx.flow.objection_deadline
+    if deadline is None:
+        raise Refused("The parties have not been told who sits on the panel yet.")
+    if ctx.now > deadline:
+        raise Refused(f"Objections to the panel could be made until {deadline:%Y-%m-%d}.")
+
+
+def _objector(ctx: StepContext) -> str:
+    return "respondent" if "respondent" in ctx.acting.kinds else "complainant"
+
+
+def objection_seat_valid(ctx: StepContext) -> None:
+    seat_id = ctx.data.get("seat_id")
+    seat = next((s for s in seats(ctx, SeatKind.FIRST.value)
+                 if s.id == seat_id and s.active), None)
+    if seat is None:
+        raise Refused("Choose a member of the panel.", "seat_id")
+    if any(o.seat_id == seat.id and o.objector == _objector(ctx) and o.ruling is None
+           for o in objections(ctx)):
+        raise Refused("You have already objected to this panel member; the chair will rule.",
+                      "seat_id")
+    ctx.cache["objection_seat"] = seat
+
+
+def objection_ruling_valid(ctx: StepContext) -> None:
+    objection = next((o for o in pending_objections(ctx)
+                      if o.id == ctx.data.get("objection_id")), None)
+    if objection is None:
+        raise Refused("Choose an objection waiting for a ruling.", "objection_id")
+    if ctx.data.get("objection_ruling") not in tuple(ObjectionRuling):
+        raise Refused("Uphold or reject the objection.", "objection_ruling")
+    ctx.cache["objection"] = objection
+
+
+def objections_settled(ctx: StepContext) -> None:
+    waiting = pending_objections(ctx)
+    if waiting:
+        names = ", ".join(o.seat.user.full_name for o in waiting)
+        raise Refused(f"The chair must first rule on the objection(s) to {names}.")
+
+
+def roles_separated(ctx: StepContext) -> None:
+    """The investigator never sits on a panel of the case; the appeal panel shares no member
+    with the first panel. Checked again when the panel acts, whatever happened in between."""
+    investigator = ctx.flow.investigator_user_id
+    state = ctx.source_state or ctx.case.state
+    kind = seat_kind_for(state)
+    active = [seat for seat in seats(ctx, kind) if seat.active]
+    for seat in active:
+        if investigator is not None and seat.user_id == investigator:
+            raise Refused(f"{seat.user.full_name} investigated this case and cannot sit on its "
+                          "panel; the chair must replace them.")
+    if kind == SeatKind.APPEAL.value:
+        first = {seat.user_id for seat in seats(ctx, SeatKind.FIRST.value)}
+        shared = [seat.user.full_name for seat in active if seat.user_id in first]
+        if shared:
+            raise Refused("The appeal panel must share no member with the first panel ("
+                          + ", ".join(shared) + " sat on both).")
+
+
+def sanction_refusable(ctx: StepContext) -> None:
+    from ..code import current_code
+
+    sanction = _sanction_or_refuse(ctx)
+    entry = _ladder_entry(sanction)
+    if sanction.status != SanctionStatus.IN_EFFECT:
+        raise Refused("There is no sanction in effect to refuse.")
+    if not entry.rules.non_compliance_escalates:
+        raise Refused(f"{entry.name} has no conditions whose refusal the Code escalates.")
+    if entry.level >= len(current_code().sanctions):
+        raise Refused("There is no higher level on the ladder.")
+
+
+def new_evidence_described(ctx: StepContext) -> None:
+    if not (ctx.data.get("new_evidence") or "").strip():
+        raise Refused("Describe the new evidence that justifies reopening.", "new_evidence")
+
+
 GUARDS: dict[str, Callable[[StepContext], None]] = {
     fn.__name__: fn for fn in (
         respondent_identified, has_allegations, due_on_later, before_deadline,
@@ -372,6 +502,9 @@ GUARDS: dict[str, Callable[[StepContext], None]] = {
         seat_undeclared, seat_declared, panel_quorum, appeal_panel_quorum, votes_complete,
         all_votes_in, within_appeal_window, appeal_window_closed, appeal_sanction_valid,
         sanction_needs_completion, sanction_has_check_ins, compliance_due, sanction_escalates,
+        has_complainant, information_overdue, referral_named, proceedings_named,
+        objection_window_open, objection_seat_valid, objection_ruling_valid, objections_settled,
+        roles_separated, sanction_refusable, new_evidence_described,
     )
 }
 
@@ -379,6 +512,8 @@ GUARDS: dict[str, Callable[[StepContext], None]] = {
 PRECONDITIONS = frozenset({
     "before_deadline", "within_appeal_window", "appeal_window_closed",
     "sanction_needs_completion", "sanction_has_check_ins", "compliance_due",
+    "has_complainant", "information_overdue", "objection_window_open", "objections_settled",
+    "sanction_refusable",
 })
 
 # -- branches -------------------------------------------------------------------------------
@@ -433,10 +568,33 @@ def withdrawn_from(state: str) -> Callable[[StepContext], bool]:
     return branch
 
 
+def stayed_from(state: str) -> Callable[[StepContext], bool]:
+    def branch(ctx: StepContext) -> bool:
+        return ctx.flow.state_before_stay == state
+    return branch
+
+
+def upheld_objection_breaks_quorum(ctx: StepContext) -> bool:
+    """An upheld objection that leaves fewer active panelists than the quorum sends the case
+    back to panel forming (the quorum is recomputed from the seats, never stored)."""
+    if ctx.data.get("objection_ruling") != ObjectionRuling.UPHELD:
+        return False
+    objection = next((o for o in pending_objections(ctx)
+                      if o.id == ctx.data.get("objection_id")), None)
+    if objection is None:
+        return False
+    remaining = [s for s in seats(ctx, SeatKind.FIRST.value)
+                 if s.active and s.id != objection.seat_id]
+    return len(remaining) < ctx.settings["panel_size"]
+
+
 def branch_for(name: str) -> Callable[[StepContext], bool]:
     if name.startswith("withdrawn_from:"):
         return withdrawn_from(name.split(":", 1)[1])
+    if name.startswith("stayed_from:"):
+        return stayed_from(name.split(":", 1)[1])
     return {
+        "upheld_objection_breaks_quorum": upheld_objection_breaks_quorum,
         "breach_found": breach_found,
         "sanction_needs_follow_up": sanction_needs_follow_up,
         "appeal_leaves_sanction_to_follow": appeal_leaves_sanction_to_follow,

@@ -64,6 +64,25 @@ class CaseWorkflow(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_reasons: Mapped[str] = mapped_column(Text, default="")
     dismissal_reasons: Mapped[str] = mapped_column(Text, default="")
+    # The Code version in force when the conduct happened (bound at screening): findings cite
+    # this version's clauses, whatever the running Code says now.
+    code_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("code_versions.id", ondelete="RESTRICT"), index=True
+    )
+    # Opened by the committee itself (sua sponte), which is then the complainant.
+    own_motion: Mapped[bool] = mapped_column(Boolean, default=False)
+    own_motion_basis: Mapped[str] = mapped_column(Text, default="")
+    # Referred to another body at screening: to whom (why is the step's recorded reason).
+    referred_to: Mapped[str] = mapped_column(String(300), default="")
+    referral_reasons: Mapped[str] = mapped_column(Text, default="")
+    # A stay for parallel proceedings: where the case was, since when, the deadline it had.
+    state_before_stay: Mapped[str | None] = mapped_column(String(40))
+    stayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at_before_stay: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stayed_days_total: Mapped[int] = mapped_column(Integer, default=0)
+    # Parties told who sits on the panel may object until this moment.
+    objection_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
 
     investigator: Mapped[User | None] = relationship(lazy="joined")
 
@@ -97,6 +116,48 @@ class PanelSeat(db.Model):
     @property
     def declared(self) -> bool:
         return self.conflict_declared_at is not None and self.recused_at is None
+
+
+class CaseStay(db.Model):
+    """A stay for parallel (e.g. criminal or civil) proceedings. While open the case's clock
+    stops; lifting it moves the deadline on by exactly the time stayed."""
+
+    __tablename__ = "case_stays"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    proceedings: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ObjectionRuling(enum.StrEnum):
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class PanelObjection(db.Model):
+    """A party's objection to a panelist; the chair rules. An upheld objection ends the seat
+    (and the access it gave)."""
+
+    __tablename__ = "panel_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("panel_seats.id", ondelete="CASCADE"),
+                                         index=True)
+    objector: Mapped[str] = mapped_column(String(20))  # respondent | complainant
+    grounds: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ruling: Mapped[str | None] = mapped_column(String(20))
+    ruling_reasons: Mapped[str] = mapped_column(Text, default="")
+    ruled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ruled_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+
+    seat: Mapped[PanelSeat] = relationship(lazy="joined")
 
 
 class PanelVote(db.Model):

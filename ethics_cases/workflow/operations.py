@@ -35,11 +35,15 @@ SETTINGS_DEFAULTS: dict[str, int] = {
     "appeal_days": 28,     # WORKFLOW_APPEAL_DAYS
     "panel_size": 3,       # WORKFLOW_PANEL_SIZE
     "time_limit_days": 3 * 365,  # WORKFLOW_TIME_LIMIT_DAYS: conduct to filing
+    # WORKFLOW_INFORMATION_DAYS: a request for more information at screening waits this long,
+    # then the case closes by itself (``flask workflow apply-due``).
+    "information_days": 30,
+    "objection_days": 7,   # WORKFLOW_OBJECTION_DAYS: parties may object to the panel
 }
 
 DATE_FIELDS = frozenset({"due_on", "hearing_on", "completion_deadline", "start_date",
                          "end_date"})
-INT_FIELDS = frozenset({"investigator_id", "panelist_id"})
+INT_FIELDS = frozenset({"investigator_id", "panelist_id", "seat_id", "objection_id"})
 
 
 def settings() -> dict[str, int]:

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from ..cases.models import Case
 from ..code import current_code
 from ..extensions import db
-from . import guards, ladder, operations
+from ..types import utcnow
+from . import code_versions, guards, ladder, operations
 from .context import Acting
 from .forms import StepForm, build_form
-from .models import CaseWorkflow, PanelSeat, PanelVote, Sanction
+from .models import CaseStay, CaseWorkflow, PanelObjection, PanelSeat, PanelVote, Sanction
 from .procedure import STATES_BY_NAME, State, Step, first_step
 
 
@@ -40,6 +41,9 @@ class CaseBox:
     prior: list[Sanction] = field(default_factory=list)
     floor: ladder.Floor | None = None
     voted_seat_ids: set[int] = field(default_factory=set)
+    code: code_versions.Applicable | None = None
+    stays: list[CaseStay] = field(default_factory=list)
+    objections: list[PanelObjection] = field(default_factory=list)
 
     @property
     def first_panel(self) -> list[PanelSeat]:
@@ -73,6 +77,14 @@ def case_box(case: Case, user: Any, *, side: str | None = None) -> CaseBox:
                   seats=seats)
     box.sanctions = list(db.session.scalars(select(Sanction).where(Sanction.case_id == case.id)
                                             .order_by(Sanction.id)))
+    box.code = code_versions.applicable(case, flow, utcnow().date())
+    if flow is not None:
+        box.stays = list(db.session.scalars(select(CaseStay).where(CaseStay.case_id == case.id)
+                                            .order_by(CaseStay.id)))
+        if any(s.kind == "first" for s in seats):
+            box.objections = list(db.session.scalars(
+                select(PanelObjection).where(PanelObjection.case_id == case.id)
+                .order_by(PanelObjection.id)))
     if flow is not None:
         box.voted_seat_ids = set(db.session.scalars(
             select(PanelVote.seat_id).where(PanelVote.case_id == case.id,

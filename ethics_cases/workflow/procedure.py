@@ -58,6 +58,14 @@ STATES: tuple[State, ...] = (
     State("submitted", "Submitted", "Filed by the complainant; nobody has looked at it yet."),
     State("screening", "Screening", "The chair or a delegate checks jurisdiction, time limit "
           "and whether the allegations, if true, would breach the cited clauses."),
+    State("more_information_requested", "More information requested", "Screening waits for "
+          "the complainant's answer; without one by the deadline the case closes by itself."),
+    State("referred", "Referred to another body", "Not for this committee (or not first): "
+          "referred to a licensing body, the police or another regulator, with whom and why "
+          "recorded.", final=True),
+    State("stayed", "Stayed", "Paused for parallel legal proceedings: no deadline runs; when the "
+          "stay is lifted the case resumes where it was, its deadline moved on by the time "
+          "stayed."),
     State("dismissed", "Dismissed", "Not taken forward; the complainant may appeal within the "
           "appeal window.", final=True),
     State("awaiting_response", "Awaiting response", "Accepted; the member was notified of the "
@@ -84,9 +92,18 @@ INITIAL_STATE = "submitted"
 
 #: Before a decision the complainant may withdraw (the intake pages use this list too).
 WITHDRAWABLE_STATES: tuple[str, ...] = (
-    "submitted", "screening", "awaiting_response", "resolution_proposed", "investigation",
-    "panel_forming", "hearing",
+    "submitted", "screening", "more_information_requested", "awaiting_response",
+    "resolution_proposed", "investigation", "panel_forming", "hearing",
 )
+
+#: A stay for parallel proceedings may be ordered from any open stage up to the appeal.
+STAYABLE_STATES: tuple[str, ...] = (
+    "screening", "awaiting_response", "resolution_proposed", "investigation", "panel_forming",
+    "hearing", "decided", "appeal",
+)
+#: A closed case may be reopened on new evidence (by the chair, with reasons).
+REOPENABLE_STATES: tuple[str, ...] = ("closed", "dismissed", "referred")
+PARTIES = frozenset({"respondent", "complainant"})
 
 COMMITTEE = frozenset({"committee", "chair"})
 CHAIR = frozenset({"chair"})
@@ -104,6 +121,33 @@ STEPS: tuple[Step, ...] = (
     Step("dismiss", "Dismiss", ("screening",), "dismissed", CHAIR,
          reason_label="Reasons (sent to the complainant)",
          description="Outside jurisdiction or time limit, or no breach even if true."),
+    Step("request_more_information", "Ask the complainant for more information",
+         ("screening",), "more_information_requested", CHAIR, guards=("has_complainant",),
+         reason_label="Your questions (sent to the complainant)",
+         description="Screening waits for the answer; without one by the deadline the case "
+                     "closes by itself (the complainant is told the date)."),
+    Step("resume_screening", "Information received: resume screening",
+         ("more_information_requested",), "screening", COMMITTEE, reason_required=False,
+         reason_label="Note (optional)"),
+    Step("close_unanswered", "Close: no information received", ("more_information_requested",),
+         "closed", COMMITTEE | {"system"}, guards=("information_overdue",),
+         reason_required=False, reason_label="Note (optional)",
+         description="Possible once the deadline for the information has passed; the nightly "
+                     "`flask workflow apply-due` does it automatically."),
+    Step("refer", "Refer to another body", ("screening",), "referred", CHAIR,
+         fields=("referred_to",), guards=("referral_named",),
+         reason_label="Why it is referred (sent to the complainant)",
+         description="E.g. a licensing body or the police; with whom and why is recorded."),
+    Step("stay", "Stay for parallel proceedings", STAYABLE_STATES, "stayed", CHAIR,
+         fields=("proceedings",), guards=("proceedings_named",),
+         reason_label="Why the case is stayed",
+         description="Deadlines stop while stayed; lifting the stay adds the time stayed to "
+                     "them."),
+    *(
+        Step("lift_stay", "Lift the stay", ("stayed",), source, CHAIR,
+             branch=f"stayed_from:{source}", reason_label="Why the stay is lifted")
+        for source in STAYABLE_STATES
+    ),
     Step("extend_deadline", "Extend the response deadline", ("awaiting_response",), None,
          COMMITTEE, fields=("due_on",), guards=("due_on_later",)),
     Step("respond", "Send my response", ("awaiting_response",), None,
@@ -137,15 +181,30 @@ STEPS: tuple[Step, ...] = (
     Step("recuse", "Recuse myself", ("panel_forming", "hearing", "appeal"), None,
          frozenset({"panelist"}), reason_label="Why you recuse yourself"),
     Step("schedule_hearing", "Schedule the hearing", ("panel_forming",), "hearing", CHAIR,
-         fields=("hearing_on",), guards=("panel_quorum",)),
+         fields=("hearing_on",), guards=("panel_quorum", "roles_separated"),
+         description="The parties are told who sits on the panel and may object within the "
+                     "objection window."),
+    Step("object_to_panelist", "Object to a panel member", ("hearing",), None, PARTIES,
+         fields=("seat_id",), guards=("objection_window_open", "objection_seat_valid"),
+         reason_label="Grounds of your objection"),
+    Step("rule_on_objection", "Rule on an objection", ("hearing",), "panel_forming", CHAIR,
+         fields=("objection_id", "objection_ruling"), guards=("objection_ruling_valid",),
+         branch="upheld_objection_breaks_quorum", reason_label="Reasons for the ruling"),
+    Step("rule_on_objection", "Rule on an objection", ("hearing",), None, CHAIR,
+         fields=("objection_id", "objection_ruling"), guards=("objection_ruling_valid",),
+         reason_label="Reasons for the ruling",
+         description="An upheld objection removes the panel member (and their access); if the "
+                     "panel falls below quorum the case returns to panel forming."),
     Step("cast_vote", "Record my vote", ("hearing",), None, frozenset({"panelist"}),
-         fields=("votes",), guards=("seat_declared", "votes_complete"),
+         fields=("votes",), guards=("seat_declared", "objections_settled", "votes_complete"),
          reason_label="Your reasons"),
     Step("decide", "Record the panel's decision", ("hearing",), "decided", CHAIR,
-         fields=SANCTION_FIELDS, guards=("all_votes_in", "sanction_valid"),
+         fields=SANCTION_FIELDS,
+         guards=("objections_settled", "roles_separated", "all_votes_in", "sanction_valid"),
          branch="breach_found", reason_label="Reasons for the decision"),
     Step("decide", "Record the panel's decision", ("hearing",), "closed", CHAIR,
-         guards=("all_votes_in",), reason_label="Reasons for the decision"),
+         guards=("objections_settled", "roles_separated", "all_votes_in"),
+         reason_label="Reasons for the decision"),
     Step("appeal", "Appeal the decision", ("decided",), "appeal", frozenset({"respondent"}),
          guards=("within_appeal_window",), reason_label="Grounds of appeal"),
     Step("appeal_dismissal", "Appeal the dismissal", ("dismissed",), "appeal",
@@ -153,13 +212,15 @@ STEPS: tuple[Step, ...] = (
          reason_label="Grounds of appeal"),
     Step("decide_appeal", "Record the appeal decision", ("appeal",), "sanction_in_effect",
          CHAIR, fields=("appeal_outcome", *SANCTION_FIELDS),
-         guards=("appeal_panel_quorum", "appeal_sanction_valid"),
+         guards=("appeal_panel_quorum", "roles_separated", "appeal_sanction_valid"),
          branch="appeal_leaves_sanction_to_follow"),
     Step("decide_appeal", "Record the appeal decision", ("appeal",), "awaiting_response", CHAIR,
-         fields=("appeal_outcome",), guards=("appeal_panel_quorum", "appeal_sanction_valid"),
+         fields=("appeal_outcome",),
+         guards=("appeal_panel_quorum", "roles_separated", "appeal_sanction_valid"),
          branch="dismissal_overturned"),
     Step("decide_appeal", "Record the appeal decision", ("appeal",), "closed", CHAIR,
-         fields=("appeal_outcome",), guards=("appeal_panel_quorum", "appeal_sanction_valid")),
+         fields=("appeal_outcome",),
+         guards=("appeal_panel_quorum", "roles_separated", "appeal_sanction_valid")),
     Step("confirm_sanction", "Sanction takes effect (appeal window closed)", ("decided",),
          "sanction_in_effect", COMMITTEE | {"system"}, guards=("appeal_window_closed",),
          branch="sanction_needs_follow_up"),
@@ -174,6 +235,15 @@ STEPS: tuple[Step, ...] = (
          "closed", COMMITTEE, guards=("compliance_due",)),
     Step("report_non_compliance", "Escalate for non-compliance", ("sanction_in_effect",),
          "hearing", CHAIR, fields=("hearing_on",), guards=("sanction_escalates",)),
+    Step("refuse_sanction", "Refuse the sanction", ("sanction_in_effect",), "panel_forming",
+         frozenset({"respondent"}), guards=("sanction_refusable",),
+         reason_label="Why you refuse the sanction or its conditions",
+         description="Under the Code a refused sanction goes to the next level of the ladder: "
+                     "the panel hears the case again and may only decide a higher sanction."),
+    Step("reopen", "Reopen on new evidence", REOPENABLE_STATES, "screening", CHAIR,
+         fields=("new_evidence",), guards=("new_evidence_described",),
+         reason_label="Reasons for reopening",
+         description="The case is screened again; a new hearing is a new round of votes."),
     Step("withdraw", "Withdraw the complaint", WITHDRAWABLE_STATES, "withdrawn",
          frozenset({"complainant"}), reason_label="Why you withdraw"),
     *(

@@ -269,7 +269,8 @@ def procedure():
            for step in STEPS}
     return render_template("workflow/procedure.html", svg=diagram.svg(), states=STATES,
                            outgoing=outgoing, who=who,
-                           withdrawal=diagram.withdrawal_summary(), titles=STATES_BY_NAME)
+                           withdrawal=diagram.withdrawal_summary(),
+                           stay=diagram.withdrawal_summary("stayed"), titles=STATES_BY_NAME)
 
 
 # -- panel access: undeclared panelists must declare first; recusal removes access ---------
@@ -289,8 +290,9 @@ def _panel_access() -> Any:
     if seat is None:
         return None
     if seat.recused_at is not None:
-        abort(403, description="You recused yourself from this case, so its file is closed "
-                               "to you.")
+        abort(403, description="You no longer sit on this case's panel (you recused yourself "
+                               "or an objection to you was upheld), so its file is closed to "
+                               "you.")
     if seat.conflict_declared_at is None:
         flash("Before you can open the case file, declare that you have no conflict of "
               "interest (or recuse yourself).", "info")
@@ -302,3 +304,67 @@ def _panel_access() -> Any:
 @bp.app_template_global()
 def workflow_case_box(case: Case) -> panel.CaseBox:
     return panel.case_box(case, current_user)
+
+
+# -- procedure depth: own-motion cases, the complainant's objection to a panelist -----------
+
+
+@bp.route("/cases/open-own-motion", methods=["GET", "POST"])
+@roles_required(Role.CHAIR)
+def open_own_motion():
+    """The chair opens a case on the committee's own motion (the committee is complainant)."""
+    from . import own_motion
+
+    form = own_motion.OwnMotionForm()
+    form.fill_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            case = own_motion.open_case(current_user._get_current_object(),
+                                        **own_motion.form_data(form))
+        except Refused as refusal:
+            status = 422
+            if refusal.field and refusal.field in form:
+                form[refusal.field].errors = [*form[refusal.field].errors, refusal.message]
+            else:
+                flash(refusal.message, "error")
+        else:
+            flash(f"Case {case.reference} opened on the committee's own motion.", "success")
+            return redirect(url_for("cases.show", reference=case.reference))
+    elif request.method == "POST":
+        status = 422
+    return render_template("workflow/own_motion.html", form=form), status
+
+
+@bp.route("/case/<reference>/object", methods=["GET", "POST"])
+@public  # complainants usually have no account: the case grant decides (404 for anyone else)
+def complainant_objection(reference: str):
+    case = access.complainant_case_or_404(current_user, reference)
+    by_account = current_user.is_authenticated and current_user.id == case.complainant_user_id
+    form = build_form("object_to_panelist", case=case, people=[], prefix="object_to_panelist",
+                      formdata=request.form if request.method == "POST" else None)
+    status, problem = 200, None
+    if request.method == "POST" and form.validate():
+        try:
+            operations.fire(case, "object_to_panelist",
+                            current_user._get_current_object() if by_account else None,
+                            form.step_data(), expected_version=form.expected_version.data,
+                            reason=form.reason.data or "", complainant_grant=not by_account)
+        except (CaseChanged, Refused) as refusal:
+            status = 409 if isinstance(refusal, CaseChanged) else 422
+            problem = refusal.message
+            if isinstance(refusal, Refused) and refusal.field and refusal.field in form:
+                form[refusal.field].errors = [*form[refusal.field].errors, refusal.message]
+        else:
+            flash("Your objection was received. The chair will rule on it and tell you the "
+                  "result here.", "success")
+            return redirect(url_for("intake.case_page", reference=case.reference))
+    elif request.method == "POST":
+        status = 422
+    case = db.session.get(Case, case.id)
+    flow = db.session.get(CaseWorkflow, case.id)
+    open_ = (case.state == "hearing" and flow is not None and flow.objection_deadline is not None
+             and utcnow() <= flow.objection_deadline)
+    return render_template("workflow/complainant_objection.html", case=case, form=form,
+                           step=first_step("object_to_panelist"), problem=problem, open_=open_,
+                           flow=flow), status
