@@ -188,6 +188,38 @@ def test_only_the_chair_discloses_with_reasons_and_it_is_recorded(app, client, d
     assert response.status_code == 422 and "already disclosed" in response.get_data(True)
 
 
+def test_a_committee_member_complained_about_gets_only_the_respondents_view(app, client,
+                                                                           db_session,
+                                                                           login_as):
+    """Committee membership does not open the committee page of a case about oneself."""
+    from ethics_cases.security import Role
+
+    from .factories.accounts import _grant
+
+    with app.app_context():
+        db.session.commit()
+    insider = MemberUserFactory()
+    _grant(insider, [Role.COMMITTEE], True)
+    with app.app_context():
+        db.session.commit()
+        case = CaseFactory(respondent=insider.member, withhold_identity=True,
+                           complainant_name=NAME, complainant_email=EMAIL)
+        AllegationFactory(case=case, clause_id="MPP-B.1")
+        journey = Journey(respondent=insider, case=case)
+        journey.to_awaiting_response()
+        db.session.commit()
+    item = EvidenceFactory(case=db_session.get(Case, journey.case_id))
+    write_evidence_file(app.config["UPLOAD_FOLDER"], item, SAMPLE_PDF)
+    login_as(client, insider)
+    assert client.get(f"/cases/{journey.ref}").status_code == 404
+    assert client.get(f"/cases/{journey.ref}/documents/{item.id}").status_code == 404
+    assert client.post(f"/cases/{journey.ref}/notes", data={"note-body": "x"}).status_code == 404
+    page = client.get(f"/my/cases/{journey.ref}")
+    assert page.status_code == 200
+    for secret in SECRETS:
+        assert secret not in page.get_data(as_text=True)
+
+
 # -- internal notes and party-only messages ------------------------------------------------
 
 

@@ -51,10 +51,20 @@ def is_complainant(user: Any, case: Case, grants: list[int]) -> bool:
     )
 
 
+def is_respondent(user: Any, case: Case) -> bool:
+    """The member complained about, by their account."""
+    respondent = case.respondent
+    return bool(getattr(user, "is_authenticated", False) and respondent is not None
+                and respondent.user_id is not None and respondent.user_id == user.id)
+
+
 def can_view_case(user: Any, case: Case, grants: list[int]) -> bool:
-    """The complainant (grant or own account) and the committee. The respondent's restricted
-    view is the workflow's (it will extend this function)."""
-    return is_complainant(user, case, grants) or _is_committee(user)
+    """The complainant (grant or own account) and the committee — except a committee member
+    who is the member complained about: they get only the respondent's pages (no withheld
+    identity, no internal notes). The respondent's restricted view is the workflow's."""
+    if is_complainant(user, case, grants):
+        return True
+    return _is_committee(user) and not is_respondent(user, case)
 
 
 def can_view_as_committee(user: Any) -> bool:
