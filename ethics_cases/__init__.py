@@ -95,6 +95,7 @@ def _register_models() -> None:
     from .notifications import models as _notifications  # noqa: F401
     from .workflow import models as _workflow  # noqa: F401
     from .retention import models as _retention  # noqa: F401
+    from .workspace import models as _workspace  # noqa: F401
     # models: add your domain's models import above this line
 
 
@@ -131,6 +132,9 @@ def _register_blueprints(app: Flask) -> None:
     from .reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
+    from . import workspace
+
+    workspace.register(app)
     # blueprints: register your domain's blueprint above this line
 
 
@@ -159,6 +163,9 @@ def _register_cli(app: Flask) -> None:
     from .retention.cli import retention_cli
 
     app.cli.add_command(retention_cli)
+    from .workspace.cli import deadlines_cli
+
+    app.cli.add_command(deadlines_cli)
     # cli: register your domain's command group above this line
 
 

@@ -65,6 +65,11 @@ DEFAULTS: dict[str, object] = {
     "REGISTER_MIN_QUERY_LENGTH": 3,
     "REGISTER_MAX_RESULTS": 10,
     "REGISTER_RATE_LIMIT": "30 per minute;300 per hour",
+    # Workspace: cases per page of the committee's queue, and the reminders `flask deadlines
+    # run` sends before a deadline: days before the due date (a list, or "7,2" from the
+    # environment); each lead time is reminded once per deadline. Empty: no reminders.
+    "WORKSPACE_PAGE_SIZE": 50,
+    "DEADLINE_REMINDER_DAYS": (7, 2),
 }
 
 MIN_SECRET_KEY_LENGTH = 32

@@ -116,11 +116,12 @@ def test_the_committee_list_is_newest_first_filterable_and_paginated(
     made = [CaseFactory(submitted_at=start + timedelta(days=n),
                         state="screening" if n % 2 else "submitted") for n in range(55)]
     login_as(client, UserFactory(roles=[Role.COMMITTEE]))
-    first = client.get("/cases/").get_data(as_text=True)
+    first = client.get("/cases/", follow_redirects=True).get_data(as_text=True)
     assert first.index(made[54].reference) < first.index(made[53].reference)
     assert made[4].reference not in first and "Page 1 of 2" in first
-    assert made[4].reference in client.get("/cases/?page=2").get_data(as_text=True)
-    screening = client.get("/cases/?state=screening").get_data(as_text=True)
+    assert made[4].reference in client.get("/cases/?page=2",
+                                           follow_redirects=True).get_data(as_text=True)
+    screening = client.get("/cases/?state=screening", follow_redirects=True).get_data(as_text=True)
     assert made[53].reference in screening and made[54].reference not in screening
 
 

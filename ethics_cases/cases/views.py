@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..code import current_code
@@ -16,26 +16,13 @@ from .stages import stage_for
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-PAGE_SIZE = 50
-
 
 @bp.route("/")
 @roles_required(Role.COMMITTEE, Role.CHAIR, Role.ADMIN)
 def index():
-    state = request.args.get("state", "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    query = select(Case)
-    if state:
-        query = query.where(Case.state == state)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    cases = db.session.scalars(
-        query.order_by(Case.submitted_at.desc(), Case.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    counts = dict(db.session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
-    return render_template("cases/index.html", cases=cases, state=state, page=page,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), total=total,
-                           counts=counts, stage_for=stage_for)
+    """The committee's list of cases is the workspace queue (filters, counts, deadlines);
+    old links (``?state=``, ``?page=``) keep working there."""
+    return redirect(url_for("workspace.queue", **request.args.to_dict()))
 
 
 @bp.route("/<reference>")
