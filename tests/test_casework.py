@@ -439,7 +439,7 @@ def test_the_panel_sees_anonymised_priors_and_the_members_own_record(app, client
         journey.to_hearing()
         journey.vote(True)
         db.session.commit()
-        other = _precedent("MPP-B.1", "written_reprimand", 2)
+        other = _precedent("MPP-B.1", "training", 2)
         unrelated = _precedent("MPP-A.2", "suspension", 4)
         own = _precedent("MPP-C.1", "warning", 1, member=journey.respondent.member)
         other_ref, other_name = other.reference, other.respondent.full_name
@@ -456,16 +456,16 @@ def test_the_panel_sees_anonymised_priors_and_the_members_own_record(app, client
             event.remove(db.engine, "before_cursor_execute", listener)
         assert len([s for s in statements if s.startswith("SELECT")]) == 2
         assert [(p.key, p.level, p.clauses) for p in result.precedents] == [
-            ("written_reprimand", 2, ["MPP-B.1"])]
+            ("training", 2, ["MPP-B.1"])]
         assert [(p.key, p.clauses) for p in result.own_record] == [("warning", ["MPP-C.1"])]
     login_as(client, journey.chair)
     for url in (f"/cases/{journey.ref}/actions/decide", f"/cases/{journey.ref}"):
         page = client.get(url).get_data(as_text=True)
         assert "Consistency of sanctions" in page, url
-        assert "written reprimand (level 2)" in page and "2025-06" in page
+        assert "Training or Education (level 2)" in page and "2025-06" in page
         assert other_ref not in page and other_name not in page
         assert unrelated_ref not in page and own_ref not in page
-        assert "warning (level 1)" in page  # the member's own record
+        assert "Warning (level 1)" in page  # the member's own record
     # The respondent's pages never show it.
     login_as(client, journey.respondent)
     assert "Consistency of sanctions" not in client.get(

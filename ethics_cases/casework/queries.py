@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 
 from ..cases.models import Allegation, Case
+from ..code import current_code
 from ..extensions import db
 from ..workflow.models import AllegationFinding, Sanction, SanctionStatus
 from .models import CaseTag, Tag
@@ -75,6 +76,7 @@ class Precedent:
     key: str
     status: str
     by_agreement: bool
+    name: str = ""  # the ladder's name for ``key`` (e.g. "Training or Education")
     clauses: list[str] = field(default_factory=list)
 
 
@@ -98,10 +100,17 @@ def _precedents(rows: Iterable[Any]) -> list[Precedent]:
         entry = by_sanction.get(sanction_id)
         if entry is None:
             entry = by_sanction[sanction_id] = Precedent(
-                _month(decided_at), level, key, status, bool(by_agreement))
+                _month(decided_at), level, key, status, bool(by_agreement), _name(key))
         if clause_id and clause_id not in entry.clauses:
             entry.clauses.append(clause_id)
     return sorted(by_sanction.values(), key=lambda p: (p.decided, p.level), reverse=True)
+
+
+def _name(key: str) -> str:
+    try:
+        return current_code().sanction(key).name
+    except KeyError:
+        return key.replace("_", " ")
 
 
 def _month(moment: datetime | None) -> str:

@@ -10,6 +10,7 @@ from ethics_cases.extensions import db
 from tests.factories.accounts import PASSWORD, MemberUserFactory
 from tests.factories.cases import AllegationFactory, CaseFactory
 from tests.factories.workflow import ChairFactory, CommitteeUserFactory, Journey
+from tests.test_casework import _precedent
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +50,9 @@ def test_casework_on_the_case_page(app, browser_page, live_server, screenshot,
         journey = Journey(respondent=respondent, chair=chair, committee=committee, case=case)
         journey.to_awaiting_response()
         db.session.commit()
+        # Two earlier decisions on other members' cases for the same clause.
+        for key, level in (("training", 2), ("probation", 3)):
+            _precedent("MPP-B.1", key, level)
     reference = case.reference
     browser = browser_page.context.browser
 
@@ -92,6 +96,10 @@ def test_casework_on_the_case_page(app, browser_page, live_server, screenshot,
     phone_page.goto(f"/cases/{reference}")
     screenshot(phone_page, "casework_case_page_phone")
     _no_sideways_scroll(phone_page)
+    assert "Training or Education (level 2)" in phone_page.locator("#consistency").inner_text()
+    phone_page.locator("#consistency").screenshot(
+        path=str(screenshot(phone_page, "casework_case_page_phone").parent
+                 / "casework_consistency_phone.png"))
 
     member = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
     member_page = _sign_in(member, respondent)
