@@ -23,7 +23,8 @@ def _refuse_in_production() -> None:
         raise click.ClickException("Demo data is never generated in production.")
 
 
-def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: int) -> None:
+def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: int,
+              skip_letters: bool = False) -> None:
     from .generator import DEMO_PASSWORD, Generator, state_counts
 
     with current_app.test_request_context(
@@ -32,7 +33,8 @@ def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: i
         with click.progressbar(length=cases, label=f"Filing and deciding {cases} cases",
                                show_pos=True, show_eta=True) as bar:
             generator = Generator(members=members, cases=cases, seed=seed, batch=batch,
-                                  evidence_every=evidence_every, progress=bar.update)
+                                  evidence_every=evidence_every, skip_letters=skip_letters,
+                                  progress=bar.update)
             stats = generator.run()
         db.session.remove()
     click.echo(f"{stats.cases} cases, {stats.steps} workflow steps, {stats.messages} messages, "
@@ -62,11 +64,14 @@ def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: i
               help="Operations per database transaction (each is still its own SAVEPOINT).")
 @click.option("--evidence-every", default=0, show_default=True,
               help="Attach a small document to every Nth complaint (0: none).")
-def generate(members: int, cases: int, seed: int, batch: int, evidence_every: int) -> None:
+@click.option("--skip-letters", is_flag=True,
+              help="Issue no PDF letters (each costs ~0.5 s; for large benchmark data sets).")
+def generate(members: int, cases: int, seed: int, batch: int, evidence_every: int,
+             skip_letters: bool) -> None:
     """Fill the database with a realistic association: committee, roll, complaints in every
     stage and sanction, with histories, messages and the audit chain."""
     _refuse_in_production()
-    _generate(members, cases, seed, batch, evidence_every)
+    _generate(members, cases, seed, batch, evidence_every, skip_letters)
 
 
 @demo_cli.command("load-small")

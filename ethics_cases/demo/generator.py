@@ -317,6 +317,27 @@ def cached_password_hashing() -> Iterator[None]:
         account_models.generate_password_hash = real  # type: ignore[assignment]
 
 
+@contextmanager
+def without_letters(skip: bool) -> Iterator[None]:
+    """``--skip-letters``: steps issue no PDF letters. Rendering one costs ~0.3-1 s here
+    (fpdf2 parses the DejaVu fonts for every letter), which makes large data sets take hours;
+    everything else of each step still runs. Off by default."""
+    if not skip:
+        yield
+        return
+    try:
+        from ..notifications import letters
+    except ImportError:  # notifications not installed
+        yield
+        return
+    real = letters.generate_for_step
+    letters.generate_for_step = lambda ctx, new_state: []  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        letters.generate_for_step = real  # type: ignore[assignment]
+
+
 class Batches:
     """The app's session joined to an outer transaction: each operation's commit releases a
     SAVEPOINT, ``flush_batch`` commits the outer transaction."""
@@ -358,7 +379,9 @@ class Batches:
 class Generator:
     def __init__(self, *, members: int, cases: int, seed: int = 1, batch: int = 500,
                  now: datetime | None = None, evidence_every: int = 0,
+                 skip_letters: bool = False,
                  progress: Callable[[int], None] | None = None) -> None:
+        self.skip_letters = skip_letters
         self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
         self.members = members
         self.cases = cases
@@ -581,7 +604,8 @@ class Generator:
 
     def run(self) -> Stats:
         began = time.perf_counter()
-        with simulated_time(self.clock), cached_password_hashing():
+        with simulated_time(self.clock), cached_password_hashing(), \
+                without_letters(self.skip_letters):
             self.people()
             heap = self.schedule()
             batches = Batches(self.batch)
