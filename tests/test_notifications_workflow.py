@@ -233,3 +233,33 @@ def test_decision_emails_both_parties_and_mentions_their_letter(app, db_session)
         assert "Decision letter" in by_role["respondent"]
         assert "Outcome letter" in by_role["complainant"]
         assert "unless you appeal" in by_role["respondent"]
+
+
+def test_links_from_the_scheduler_use_the_public_base_url(app, db_session):
+    app.config["PUBLIC_BASE_URL"] = "https://ethics.imc.example"
+    with app.app_context():
+        journey = Journey().to_awaiting_response()  # no request: as from cron
+        row = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.recipient_role == "respondent")).one()
+    assert f"https://ethics.imc.example/my/cases/{journey.ref}" in row.body_text
+
+
+def test_the_chair_dismissing_through_the_form_emails_the_complainant(app, client, db_session,
+                                                                     login_as, smtp):
+    with app.app_context():
+        journey = Journey()
+        journey.fire("start_screening", journey.chair)
+        version, email = journey.case.version, journey.case.complainant_email
+    login_as(client, journey.chair)
+    response = client.post(f"/cases/{journey.ref}/actions/dismiss",
+                           data={"dismiss-expected_version": version,
+                                 "dismiss-reason": "The conduct is outside our remit."})
+    assert response.status_code == 302
+    with app.app_context():
+        assert deliver_pending().sent == 1
+    [received] = smtp.received
+    assert received["To"] == email
+    body = _body(received)
+    assert "The conduct is outside our remit." in body
+    assert "http://localhost/complaint/check" in body  # the request's own host
+    assert "Dismissal letter" in body

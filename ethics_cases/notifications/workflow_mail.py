@@ -82,7 +82,13 @@ def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link, also from the scheduler (no request): ``PUBLIC_BASE_URL`` decides."""
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000")
+    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")
+    if not base:
+        if current_app.config.get("ENV_NAME") == "production":
+            current_app.logger.warning(
+                "PUBLIC_BASE_URL is not set: links in emails sent without a request (the "
+                "scheduler) point at localhost. Set ETHICS_CASES_PUBLIC_BASE_URL.")
+        base = "http://localhost:5000"
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
 
