@@ -578,3 +578,17 @@ def test_models_match_the_migration(app, table):
         flat.extend(diff if isinstance(diff, list) else [diff])
     mine = [d for d in flat if table in repr(d)]
     assert mine == []
+
+
+def test_the_member_reads_the_clauses_of_the_version_that_applies(app, client, db_session,
+                                                                  login_as):
+    with app.app_context():
+        register_later_code()
+        journey = journey_with_conduct(date(2025, 6, 1))
+        journey.to_awaiting_response()
+        respondent = journey.respondent
+    login_as(client, respondent)
+    page = client.get(f"/my/cases/{journey.ref}").get_data(as_text=True)
+    assert "version 2024.1" in page
+    assert "including after the engagement ends" not in page  # the 2026 wording
+    assert "strictest level of confidentiality with respect to their client" in page

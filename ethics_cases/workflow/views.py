@@ -148,6 +148,17 @@ def my_cases():
     return render_template("workflow/my_cases.html", cases=cases, states=STATES_BY_NAME)
 
 
+def _clause_as_applied(box: panel.CaseBox, code: Any, clause_id: str) -> Any:
+    """The clause's wording in the Code that applies to the case (in force at the conduct
+    date), falling back to the running Code."""
+    from types import SimpleNamespace
+
+    text = box.code.text_of(clause_id) if box.code else None
+    if text is not None:
+        return SimpleNamespace(id=clause_id, text=text)
+    return code.clause(clause_id) if code.has_clause(clause_id) else None
+
+
 @bp.route("/my/cases/<reference>")
 @login_required
 def my_case(reference: str):
@@ -159,11 +170,11 @@ def my_case(reference: str):
             (CaseMessage.audience.in_([Audience.RESPONDENT.value, Audience.PARTIES.value]))
             | (CaseMessage.author_kind == "respondent"))
         .order_by(CaseMessage.created_at))
+    box = panel.case_box(case, current_user)
     return render_template(
         "workflow/my_case.html", case=case, state=STATES_BY_NAME.get(case.state),
-        allegations=[(a, code.clause(a.clause_id) if code.has_clause(a.clause_id) else None)
-                     for a in case.allegations],
-        messages=list(messages), box=panel.case_box(case, current_user),
+        allegations=[(a, _clause_as_applied(box, code, a.clause_id)) for a in case.allegations],
+        messages=list(messages), box=box,
         my_evidence=[e for e in case.evidence if e.uploaded_by_kind == "respondent"],
         human_size=evidence.human_size)
 
