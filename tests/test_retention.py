@@ -23,6 +23,7 @@ from .factories.cases import (
 from .factories.reports import (
     AllegationFindingFactory,
     AppealFactory,
+    CaseLetterFactory,
     CaseWorkflowFactory,
     OutboxMessageFactory,
 )
@@ -31,7 +32,8 @@ from .factories.workflow import SanctionFactory
 NOW = datetime.now(UTC)
 LONG_AGO = NOW - timedelta(days=7 * 365)
 TABLES = ("cases", "case_messages", "evidence", "allegations", "allegation_findings",
-          "sanctions", "case_workflows", "appeals", "members", "outbox_messages")
+          "sanctions", "case_workflows", "appeals", "members", "outbox_messages",
+          "case_letters")
 COMPLAINANT = "Zebedee Quillfeather"
 
 
@@ -41,6 +43,15 @@ def _case(state="closed", closed=LONG_AGO, **kwargs):
                        complainant_phone="+44 20 7946 0000", location="Leeds",
                        outcome_sought="An apology.", respondent_description="Tall, red scarf",
                        **kwargs)
+
+
+def _letter(app, case):
+    letter = CaseLetterFactory(case_id=case.id)
+    folder = Path(app.instance_path) / "letters"
+    folder.mkdir(exist_ok=True)
+    path = folder / letter.stored_name
+    path.write_bytes(b"%PDF-1.4 Dear Zebedee")
+    return path
 
 
 def _evidence(app, case, content=b"%PDF-1.4 private letter"):
@@ -58,7 +69,8 @@ def cases(app, db_session):
         allegation = AllegationFactory(case=due, clause_id=clause)
         AllegationFindingFactory(allegation=allegation, breached=clause == "MPP-B.1")
     CaseMessageFactory.create_batch(2, case=due, body="My address is 1 Private Road.")
-    due_files = [_evidence(app, due), _evidence(app, due, b"second private file")]
+    due_files = [_evidence(app, due), _evidence(app, due, b"second private file"),
+                 _letter(app, due)]
     CaseWorkflowFactory(case_id=due.id)
     AppealFactory(case_id=due.id, decided_at=LONG_AGO)
     SanctionFactory(case=due, key="warning", level=1, status="completed")
@@ -68,6 +80,7 @@ def cases(app, db_session):
     dismissed = _case(state="dismissed")
     recent = _case(closed=NOW - timedelta(days=365))
     recent_file = _evidence(app, recent)
+    recent_letter = _letter(app, recent)
     CaseMessageFactory(case=recent, body="Recent message.")
     OutboxMessageFactory(case_id=recent.id, to_address="recent@example.org")
     suspended = _case()
@@ -82,7 +95,7 @@ def cases(app, db_session):
     still_open = _case(state="screening")
     return {"due": due, "dismissed": dismissed, "recent": recent, "suspended": suspended,
             "revoked": revoked, "appealing": appealing, "open": still_open,
-            "due_files": due_files, "recent_file": recent_file}
+            "due_files": due_files, "recent_file": recent_file, "recent_letter": recent_letter}
 
 
 def _snapshot(database_url: str) -> dict[str, dict[object, dict[str, object]]]:
@@ -146,6 +159,8 @@ def test_run_redacts_exactly_the_personal_data_of_expired_cases(app, runner, cas
            if row["case_id"] == due.id},
         **{("outbox_messages", o): {"to_address", "body_text"}
            for o, row in before["outbox_messages"].items() if row["case_id"] == due.id},
+        **{("case_letters", x): {"filename"} for x, row in before["case_letters"].items()
+           if row["case_id"] == due.id},
     }
     row = after["cases"][due.id]
     assert row["complainant_name"] == "[redacted]" and row["narrative"] == "[redacted]"
@@ -159,7 +174,7 @@ def test_run_redacts_exactly_the_personal_data_of_expired_cases(app, runner, cas
 
     # Files of the redacted case are gone; the recent case's file is still there.
     assert not any(Path(p).exists() for p in cases["due_files"])
-    assert Path(cases["recent_file"]).exists()
+    assert Path(cases["recent_file"]).exists() and Path(cases["recent_letter"]).exists()
 
     # One tombstone per redacted case, and the chain verifies.
     tombstones = [r for r in _audit_actions(database_url) if r[0] == "case.redacted"]

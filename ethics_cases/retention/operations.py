@@ -11,8 +11,8 @@ respondent, the withdrawal reason, every message body (internal notes included),
 report, decision and dismissal reasons, panel votes' and recusals' reasons, appeal grounds and
 reasons, identity-disclosure and officer-assignment reasons, file names in hearing-bundle
 manifests, and the address and body of every email sent about the case; evidence files are
-deleted from disk and their rows marked; the follow-up key stops working. Other domains add
-their own (e.g. generated letters) with ``register_redactor``.
+deleted from disk and their rows marked, and so are generated letters' PDFs; the follow-up
+key stops working. Other domains add their own with ``register_redactor``.
 
 What is kept (anonymised statistics, what the reports need): the reference, states and dates,
 the complainant's relationship category, the clauses alleged, the findings (breached or not,
@@ -165,6 +165,9 @@ def redact_case(case_id: int, now: datetime | None = None) -> Outcome:
         }
         disposed, files = _dispose_evidence(case, now)
         counts["evidence_deleted"] = disposed
+        letters, letter_files = _dispose_letters(case.id)
+        counts["letters_deleted"] = letters
+        files += letter_files
         counts["files_deleted"] = len(files)
         for redactor in _redactors:
             counts.update(redactor(case, now))
@@ -238,6 +241,22 @@ def _redact_casework_and_mail(case_id: int) -> dict[str, int]:
                            for entry in bundle.manifest or []]
         texts += 1
     return {"emails_redacted": mail, "casework_texts_redacted": texts}
+
+
+def _dispose_letters(case_id: int) -> tuple[int, list[Any]]:
+    """Generated letters name the parties: their PDFs go; the rows keep kind, date and SHA-256
+    (proof of what was sent), with the file name replaced."""
+    from ..notifications.letters import letter_path
+    from ..notifications.models import CaseLetter
+
+    rows = db.session.scalars(select(CaseLetter).where(CaseLetter.case_id == case_id)).all()
+    files = []
+    for letter in rows:
+        path = letter_path(letter)
+        if path.exists():
+            files.append(path)
+        letter.filename = DELETED_FILE
+    return len(rows), files
 
 
 def _dispose_evidence(case: Case, now: datetime) -> tuple[int, list[Any]]:

@@ -3,11 +3,13 @@ appeals."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import factory
 
 from ethics_cases.mail.models import OutboxMessage
+from ethics_cases.notifications.models import CaseLetter
 from ethics_cases.workflow.models import AllegationFinding, Appeal, CaseWorkflow
 
 from .base import BaseFactory
@@ -68,3 +70,20 @@ class OutboxMessageFactory(BaseFactory):
     template = "generic"
     sent_at = factory.LazyFunction(lambda: datetime.now(UTC))
     attempts = 1
+
+
+class CaseLetterFactory(BaseFactory):
+    """A generated letter's row; write its PDF where ``letters.letter_path`` looks."""
+
+    class Meta:
+        model = CaseLetter
+
+    case_id = 0
+    kind = "decision"
+    recipient = "complainant"
+    trigger = "decide"
+    filename = factory.Sequence(lambda n: f"decision-letter-{n}.pdf")
+    stored_name = factory.LazyFunction(lambda: secrets.token_hex(16))
+    sha256 = "0" * 64
+    size = 100
+    generated_at = factory.LazyFunction(lambda: datetime.now(UTC))
