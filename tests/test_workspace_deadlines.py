@@ -154,6 +154,18 @@ def test_a_suspension_ends_and_the_appeal_window_closes_through_the_procedure(
     assert verify_chain(db.session.connection()).ok
 
 
+def test_unanswered_requests_for_information_close_through_the_procedure(app, app_ctx,
+                                                                         db_session):
+    asked = staged_case("more_information_requested", due_in_days=-1, now=T0)
+    summary = deadlines.run(T0)
+    assert summary.steps["case(s) closed for want of information"] == 1
+    db.session.expire_all()
+    assert db.session.get(type(asked), asked.id).state == "closed"
+    [step] = events("case.transition.close_unanswered", asked.reference)
+    assert step.actor_kind == "system"
+    assert deadlines.run(T0).steps["case(s) closed for want of information"] == 0
+
+
 def test_the_command_prints_a_summary_and_rejects_a_bad_clock(app, db_session, runner):
     result = runner.invoke(args=["deadlines", "run"])
     assert result.exit_code == 0

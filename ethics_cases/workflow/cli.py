@@ -8,6 +8,8 @@ moment is skipped and picked up by the next run.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -31,12 +33,11 @@ DUE_STEPS = (
 )
 
 
-@workflow_cli.command("apply-due")
-def apply_due() -> None:
-    """Put into effect the sanctions whose appeal window has closed without an appeal, and
-    close the cases whose request for information went unanswered past its deadline.
-    (Stayed cases have no deadline, so they are never touched.)"""
-    now = utcnow()
+def apply_due_steps(now: datetime, echo=click.echo) -> dict[str, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """Take every system step in ``DUE_STEPS`` whose deadline passed by ``now``; the one loop
+    behind ``flask workflow apply-due`` and ``flask deadlines run``. Returns, per ``what``,
+    (applied, skipped); skipped cases are reported through ``echo`` (to stderr)."""
+    results: dict[str, tuple[int, int]] = {}
     for state, trigger, reason, what in DUE_STEPS:
         ids = list(db.session.scalars(select(Case.id).where(Case.state == state,
                                                             Case.due_at < now)
@@ -51,5 +52,16 @@ def apply_due() -> None:
                 applied += 1
             except (CaseChanged, Refused) as problem:
                 skipped += 1
-                click.echo(f"{case.reference}: skipped ({problem})", err=True)
+                echo(f"{case.reference}: skipped ({problem})", err=True)
+        results[what] = (applied, skipped)
+    return results
+
+
+@workflow_cli.command("apply-due")
+def apply_due() -> None:
+    """Put into effect the sanctions whose appeal window has closed without an appeal, and
+    close the cases whose request for information went unanswered past its deadline.
+    (Stayed cases have no deadline, so they are never touched.) ``flask deadlines run``
+    does this too, with reminders and expiries."""
+    for what, (applied, skipped) in apply_due_steps(utcnow()).items():
         click.echo(f"{applied} {what}, {skipped} skipped.")

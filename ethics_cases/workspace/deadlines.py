@@ -5,8 +5,8 @@ audit event, and a second run finds nothing left to do.
 
 1. **System steps** whose deadline passed (the appeal window closed: the sanction takes effect;
    requested information never came: the case closes). These are state changes, so they go
-   through ``workflow.operations.fire(..., system=True)`` using the workflow's own table of
-   them (``workflow.cli.DUE_STEPS``), exactly as ``flask workflow apply-due`` does.
+   through ``workflow.operations.fire(..., system=True)``: the workflow's own
+   ``workflow.cli.apply_due_steps`` (also behind ``flask workflow apply-due``) does them.
 2. **Suspensions** (sanctions whose Code rules say ``expires_at_end``) whose end date passed
    are marked completed. The case's state is not changed (the procedure lets only the
    committee confirm compliance and close); it becomes overdue and so "needs action" in the
@@ -37,19 +37,10 @@ from ..extensions import db
 from ..notifications import Recipient, notify
 from ..security import Role
 from ..types import utcnow
-from ..workflow import operations
-from ..workflow.context import CaseChanged, Refused
 from ..workflow.models import CaseWorkflow, PanelSeat, Sanction, SanctionStatus
 from .models import DeadlineNotice, NoticeKind
 
 DEFAULT_REMINDER_DAYS: tuple[int, ...] = (7, 2)
-
-#: The workflow's system steps on a passed deadline, if ``workflow.cli`` does not list them.
-_FALLBACK_DUE_STEPS = (
-    ("decided", "confirm_sanction", "The appeal window closed without an appeal.",
-     "sanction(s) put into effect"),
-)
-
 
 @dataclass(frozen=True)
 class Reminder:
@@ -117,28 +108,15 @@ def run(now: datetime | None = None) -> Summary:
 # -- 1. system steps --------------------------------------------------------------------------
 
 
-def due_steps() -> tuple[tuple[str, str, str, str], ...]:
-    from ..workflow import cli as workflow_cli
-
-    return tuple(getattr(workflow_cli, "DUE_STEPS", _FALLBACK_DUE_STEPS))
-
-
 def apply_system_steps(now: datetime, summary: Summary) -> None:
-    for state, trigger, reason, what in due_steps():
-        ids = list(db.session.scalars(select(Case.id).where(
-            Case.state == state, Case.due_at < now).order_by(Case.id)))
-        db.session.commit()
-        applied = 0
-        for case_id in ids:
-            case = db.session.get(Case, case_id)
-            if case is None:
-                continue
-            try:
-                operations.fire(case, trigger, None, {}, expected_version=None, reason=reason,
-                                system=True, now=now)
-                applied += 1
-            except (CaseChanged, Refused) as problem:
-                summary.skipped.append(f"{case.reference}: {trigger} ({problem})")
+    """The workflow's own loop over its ``DUE_STEPS`` (one way to do it, shared with
+    ``flask workflow apply-due``)."""
+    from ..workflow.cli import apply_due_steps
+
+    def skipped(message: str, err: bool = False) -> None:
+        summary.skipped.append(message)
+
+    for what, (applied, _) in apply_due_steps(now, echo=skipped).items():
         summary.steps[what] = summary.steps.get(what, 0) + applied
 
 

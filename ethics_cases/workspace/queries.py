@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from ..accounts.models import Member, User, UserRole
 from ..cases.models import Allegation, Case
@@ -190,11 +190,12 @@ def _member_id(user: User) -> int | None:
 def visible_to(user: User) -> ColumnElement[bool]:
     """Cases ``user`` (already known to be committee, chair or admin) may see in the queue."""
     member_id = _member_id(user)
-    left_panel = exists().where(PanelSeat.case_id == Case.id, PanelSeat.user_id == user.id,
-                                PanelSeat.recused_at.is_not(None))
+    # Uncorrelated subqueries (``IN (SELECT ...)``): evaluated once, not once per case.
+    left_panel = select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
+                                                 PanelSeat.recused_at.is_not(None))
     conditions = [
         or_(Case.complainant_user_id.is_(None), Case.complainant_user_id != user.id),
-        ~left_panel,
+        Case.id.notin_(left_panel),
     ]
     if member_id is not None:
         conditions.append(or_(Case.respondent_member_id.is_(None),
@@ -207,14 +208,13 @@ def overdue(now: datetime) -> ColumnElement[bool]:
 
 
 def _active_seat(user: User) -> Any:
-    return exists().where(PanelSeat.case_id == Case.id, PanelSeat.user_id == user.id,
-                          PanelSeat.recused_at.is_(None))
+    return Case.id.in_(select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
+                                                       PanelSeat.recused_at.is_(None)))
 
 
 def _officer_is(user_id: int) -> Any:
-    return exists().where(OfficerAssignment.case_id == Case.id,
-                          OfficerAssignment.officer_user_id == user_id,
-                          OfficerAssignment.ended_at.is_(None))
+    return Case.id.in_(select(OfficerAssignment.case_id).where(
+        OfficerAssignment.officer_user_id == user_id, OfficerAssignment.ended_at.is_(None)))
 
 
 def mine(user: User) -> ColumnElement[bool]:
@@ -241,13 +241,17 @@ def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
                            CaseWorkflow.investigator_user_id == user.id))
     # A seated, non-recused panel member must declare (any panel state) and vote (hearing).
     for state, kind in PANEL_KIND.items():
-        seat = and_(PanelSeat.case_id == Case.id, PanelSeat.user_id == user.id,
-                    PanelSeat.kind == kind, PanelSeat.recused_at.is_(None))
-        undeclared = exists().where(seat, PanelSeat.conflict_declared_at.is_(None))
+        seat = and_(PanelSeat.user_id == user.id, PanelSeat.kind == kind,
+                    PanelSeat.recused_at.is_(None))
+        undeclared = Case.id.in_(select(PanelSeat.case_id).where(
+            seat, PanelSeat.conflict_declared_at.is_(None)))
         if state == "hearing":
-            not_voted = exists().where(seat, ~exists().where(
-                PanelVote.seat_id == PanelSeat.id,
-                PanelVote.round == func.coalesce(CaseWorkflow.hearing_round, 1)))
+            seat_flow = aliased(CaseWorkflow)
+            not_voted = Case.id.in_(
+                select(PanelSeat.case_id)
+                .join(seat_flow, seat_flow.case_id == PanelSeat.case_id)
+                .where(seat, ~exists().where(PanelVote.seat_id == PanelSeat.id,
+                                             PanelVote.round == seat_flow.hearing_round)))
             conditions.append(and_(Case.state == state, or_(undeclared, not_voted)))
         else:
             conditions.append(and_(Case.state == state, undeclared))
@@ -321,7 +325,7 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
     statement = (
         _from_cases(select(Case, CaseWorkflow, case((action, literal(True)), else_=False)))
         .outerjoin(Member, Member.id == Case.respondent_member_id)
-        .options(contains_eager(Case.respondent))
+        .options(contains_eager(Case.respondent).lazyload(Member.user))  # not shown
         .where(*where).order_by(*_order_by(filters))
         .limit(page_size).offset((page_number - 1) * page_size)
     )
