@@ -93,6 +93,9 @@ def test_overdue_cases_are_filtered_counted_and_stand_out(client, committee):
     assert refs(page(client, "overdue=1")) == [late.reference]
     assert re.search(r'Overdue <span class="ws-count">1</span>', html)
     assert soon.reference in refs(html) and "in 2 days" in html
+    staged_case("awaiting_response", due_in_days=12)  # later than a week
+    assert refs(page(client, "soon=1")) == [soon.reference]
+    assert re.search(r'Due within 7 days <span class="ws-count">1</span>', page(client))
 
 
 def test_sorting_by_due_date_reference_and_direction(client, committee):

@@ -11,7 +11,7 @@ capacities ``workflow.guards.acting_kinds`` gives them, expressed in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,6 +48,8 @@ WAITING_ON: dict[str, tuple[str, ...]] = {
 #: Once the deadline in these states has passed, the committee must take the next step.
 COMMITTEE_AFTER_DUE: frozenset[str] = frozenset({
     "more_information_requested", "awaiting_response", "decided", "sanction_in_effect"})
+#: "Due soon": the deadline falls within this many days.
+DUE_SOON_DAYS = 7
 #: States in which a panel sits, and which panel.
 PANEL_KIND: dict[str, str] = {"panel_forming": "first", "hearing": "first", "appeal": "appeal"}
 #: A sanction that was replaced or never imposed is not "the case's sanction".
@@ -77,6 +79,7 @@ class Filters:
     respondent: str = ""
     assignee: int | None = None
     overdue: bool = False
+    due_soon: bool = False  # due within DUE_SOON_DAYS, not yet overdue
     sort: str = "submitted"
     descending: bool = True
     page: int = 1
@@ -105,7 +108,8 @@ class Filters:
             stage=stage if stage in STAGE_CHOICES else "open",
             sanction=text("sanction", 40), clause=text("clause", 40).upper(),
             respondent=text("respondent"), assignee=assignee,
-            overdue=args.get("overdue") in ("1", "on", "true"), sort=sort,
+            overdue=args.get("overdue") in ("1", "on", "true"),
+            due_soon=args.get("soon") in ("1", "on", "true"), sort=sort,
             descending=(direction == "desc") if direction in ("asc", "desc")
             else sort in ("submitted", "changed"),
             page=page,
@@ -123,6 +127,8 @@ class Filters:
                 out[name] = value
         if values.overdue:
             out["overdue"] = "1"
+        if values.due_soon:
+            out["soon"] = "1"
         natural = values.sort in ("submitted", "changed")
         if values.descending != natural:
             out["dir"] = "desc" if values.descending else "asc"
@@ -134,7 +140,7 @@ class Filters:
     @property
     def narrowed(self) -> bool:
         return bool(self.sanction or self.clause or self.respondent or self.assignee
-                    or self.overdue)
+                    or self.overdue or self.due_soon)
 
 
 @dataclass
@@ -207,6 +213,11 @@ def overdue(now: datetime) -> ColumnElement[bool]:
     return and_(Case.due_at.is_not(None), Case.due_at < now, Case.state.notin_(FINAL_STATES))
 
 
+def due_soon(now: datetime) -> ColumnElement[bool]:
+    return and_(Case.due_at >= now, Case.due_at < now + timedelta(days=DUE_SOON_DAYS),
+                Case.state.notin_(FINAL_STATES))
+
+
 def _active_seat(user: User) -> Any:
     return Case.id.in_(select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
                                                        PanelSeat.recused_at.is_(None)))
@@ -275,6 +286,8 @@ def _filtered(user: User, filters: Filters, now: datetime, *, with_stage: bool =
         where.append(needs_action(user, now))
     if filters.overdue:
         where.append(overdue(now))
+    if filters.due_soon:
+        where.append(due_soon(now))
     if filters.clause:
         where.append(Case.id.in_(select(Allegation.case_id).where(or_(
             Allegation.clause_id == filters.clause,
@@ -354,16 +367,17 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
 
 
 def tab_counts(user: User, now: datetime) -> dict[str, int]:
-    """Open cases: all, mine, needing my action, overdue (one query)."""
+    """Open cases: all, mine, needing my action, overdue, due soon (one query)."""
     def count_if(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     result = db.session.execute(
         _from_cases(select(func.count(Case.id), count_if(mine(user)),
-                           count_if(needs_action(user, now)), count_if(overdue(now))))
+                           count_if(needs_action(user, now)), count_if(overdue(now)),
+                           count_if(due_soon(now))))
         .where(visible_to(user), Case.state.notin_(FINAL_STATES))).one()
     return {"all": int(result[0]), "mine": int(result[1]), "action": int(result[2]),
-            "overdue": int(result[3])}
+            "overdue": int(result[3]), "soon": int(result[4])}
 
 
 def assignee_choices() -> list[tuple[int, str]]:
