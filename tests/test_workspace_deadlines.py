@@ -172,3 +172,38 @@ def test_the_command_prints_a_summary_and_rejects_a_bad_clock(app, db_session, r
     assert "reminder(s) sent" in result.output and "missed response" in result.output
     bad = runner.invoke(args=["deadlines", "run", "--now", "tomorrow"])
     assert bad.exit_code != 0 and "ISO date-time" in bad.output
+
+
+def test_overlapping_runs_send_each_reminder_once(app, db_session):
+    """Cron may start a run before the previous one finished: the notices' unique key lets
+    only one of them send (the other rolls back its emails with its notice)."""
+    import threading
+
+    with app.app_context():
+        cases = [staged_case("awaiting_response", due_in_days=1, now=T0) for _ in range(4)]
+        ChairFactory()
+        late = staged_case("awaiting_response", due_in_days=-1, now=T0)
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                deadlines.run(T0)
+        except BaseException as problem:  # reported below
+            errors.append(problem)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with app.app_context():
+        for case in cases:
+            assert len(outbox("deadline_reminder", case.id)) == 1
+            assert len(events("case.deadline.reminder_sent", case.reference)) == 1
+        assert len(outbox("deadline_missed", late.id)) == 1
+        assert len(events("case.deadline.missed", late.reference)) == 1
+        assert verify_chain(db.session.connection()).ok
