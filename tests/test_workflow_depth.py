@@ -592,3 +592,15 @@ def test_the_member_reads_the_clauses_of_the_version_that_applies(app, client, d
     assert "version 2024.1" in page
     assert "including after the engagement ends" not in page  # the 2026 wording
     assert "strictest level of confidentiality with respect to their client" in page
+
+
+def test_the_queue_offers_own_motion_cases_to_the_chair_only(app, client, db_session, login_as):
+    with app.app_context():
+        journey = Journey()
+        chair, member = journey.chair, journey.committee[0]
+    login_as(client, chair)
+    assert "/cases/open-own-motion" in client.get("/cases/", follow_redirects=True).get_data(
+        as_text=True)
+    login_as(client, member)
+    assert "/cases/open-own-motion" not in client.get("/cases/", follow_redirects=True).get_data(
+        as_text=True)
