@@ -23,7 +23,14 @@ from ..cases.models import Allegation, Case
 from ..casework.models import OfficerAssignment
 from ..extensions import db
 from ..security import Role
-from ..workflow.models import CaseWorkflow, PanelSeat, PanelVote, Sanction, SanctionStatus
+from ..workflow.models import (
+    CaseWorkflow,
+    PanelObjection,
+    PanelSeat,
+    PanelVote,
+    Sanction,
+    SanctionStatus,
+)
 from ..workflow.procedure import STATES, STATES_BY_NAME
 
 FINAL_STATES: frozenset[str] = frozenset(s.name for s in STATES if s.final)
@@ -234,6 +241,18 @@ def mine(user: User) -> ColumnElement[bool]:
                _active_seat(user))
 
 
+def _seats_without_vote(user_id: int | None) -> Any:
+    """Case ids with an active first-panel seat (``user_id``'s, or anyone's) that has not
+    voted in the case's current round."""
+    seat_flow = aliased(CaseWorkflow)
+    query = (select(PanelSeat.case_id)
+             .join(seat_flow, seat_flow.case_id == PanelSeat.case_id)
+             .where(PanelSeat.kind == "first", PanelSeat.recused_at.is_(None),
+                    ~exists().where(PanelVote.seat_id == PanelSeat.id,
+                                    PanelVote.round == seat_flow.hearing_round)))
+    return query.where(PanelSeat.user_id == user_id) if user_id is not None else query
+
+
 def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
     """Cases where the procedure waits on ``user`` now (needs ``CaseWorkflow`` outer-joined)."""
     roles = {Role(grant.role) for grant in user.role_grants}
@@ -242,10 +261,17 @@ def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
         kinds |= {"chair", "committee"}
     if Role.COMMITTEE in roles:
         kinds.add("committee")
-    by_role = [state for state, who in WAITING_ON.items() if kinds & set(who)]
+    # The hearing waits on the chair only once every seated member has voted this round, or
+    # while an objection to a panel member awaits the chair's ruling.
+    by_role = [state for state, who in WAITING_ON.items()
+               if kinds & set(who) and state != "hearing"]
     conditions: list[ColumnElement[bool]] = []
     if by_role:
         conditions.append(Case.state.in_(by_role))
+    if "chair" in kinds:
+        conditions.append(and_(Case.state == "hearing", or_(
+            Case.id.notin_(_seats_without_vote(None)),
+            Case.id.in_(select(PanelObjection.case_id).where(PanelObjection.ruling.is_(None))))))
     if kinds:
         conditions.append(and_(Case.state.in_(COMMITTEE_AFTER_DUE), Case.due_at < now))
     conditions.append(and_(Case.state == "investigation",
@@ -257,12 +283,7 @@ def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
         undeclared = Case.id.in_(select(PanelSeat.case_id).where(
             seat, PanelSeat.conflict_declared_at.is_(None)))
         if state == "hearing":
-            seat_flow = aliased(CaseWorkflow)
-            not_voted = Case.id.in_(
-                select(PanelSeat.case_id)
-                .join(seat_flow, seat_flow.case_id == PanelSeat.case_id)
-                .where(seat, ~exists().where(PanelVote.seat_id == PanelSeat.id,
-                                             PanelVote.round == seat_flow.hearing_round)))
+            not_voted = Case.id.in_(_seats_without_vote(user.id))
             conditions.append(and_(Case.state == state, or_(undeclared, not_voted)))
         else:
             conditions.append(and_(Case.state == state, undeclared))
