@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, Request, abort, current_app, request
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -105,5 +105,20 @@ def _enforce_access() -> object:
     abort(403)
 
 
+class FormSafeRequest(Request):
+    """A multipart part whose name header is malformed (e.g. a raw newline inside the quotes)
+    reaches ``request.form`` under the key None, and Flask-WTF's CSRF check then fails with an
+    AttributeError: a 500 for any POST anyone can send. Such fields are dropped instead."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        for name in ("form", "files"):
+            data = self.__dict__.get(name)
+            if data is not None and None in data:
+                self.__dict__[name] = type(data)(
+                    (key, value) for key, value in data.items(multi=True) if key is not None)
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = FormSafeRequest
     app.before_request(_enforce_access)
