@@ -111,6 +111,10 @@ def test_sorting_by_due_date_reference_and_direction(client, committee):
     by_reference = sorted([a.reference, b.reference, c.reference])
     assert refs(page(client, "sort=reference")) == by_reference
     assert refs(page(client, "sort=reference&dir=desc")) == by_reference[::-1]
+    # The form's "Reversed" reverses whichever sort is chosen with it.
+    assert refs(page(client, "sort=reference&dir=reverse")) == by_reference[::-1]
+    assert refs(page(client, "sort=submitted&dir=reverse")) == [a.reference, c.reference,
+                                                                 b.reference]
     assert refs(page(client, "sort=nonsense&page=x&stage=bogus"))  # bad links do not error
 
 

@@ -108,8 +108,9 @@ class Filters:
             page = max(int(args.get("page") or 1), 1)
         except ValueError:
             page = 1
-        direction = text("dir")
+        direction = text("dir")  # asc | desc | reverse (of the sort's usual order, the form's)
         sort = sort if sort in SORTS else "submitted"
+        natural_descending = sort in ("submitted", "changed")
         return cls(
             view=view if view in VIEWS else "all",
             stage=stage if stage in STAGE_CHOICES else "open",
@@ -118,7 +119,7 @@ class Filters:
             overdue=args.get("overdue") in ("1", "on", "true"),
             due_soon=args.get("soon") in ("1", "on", "true"), sort=sort,
             descending=(direction == "desc") if direction in ("asc", "desc")
-            else sort in ("submitted", "changed"),
+            else (not natural_descending) if direction == "reverse" else natural_descending,
             page=page,
         )
 

@@ -80,5 +80,13 @@ def test_the_queue_on_a_desktop_and_a_phone(browser_page, live_server, screensho
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
         assert mobile.locator("tr.ws-row.is-overdue").is_visible()
         screenshot(mobile, "workspace_phone")
+        mobile.locator("details.ws-filters summary").click()
+        mobile.get_by_label("Sort by").select_option("due")
+        mobile.get_by_role("button", name="Apply").click()
+        mobile.wait_for_url("**sort=due**")
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+        assert "Morgan Late" in mobile.locator("tr.ws-row").first.inner_text()  # due first
+        mobile.locator("details.ws-filters summary").click()
+        screenshot(mobile, "workspace_phone_filters")
     finally:
         phone.close()
