@@ -94,8 +94,8 @@ def _register_models() -> None:
     from .mail import models as _mail  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
     from .workflow import models as _workflow  # noqa: F401
-    from .retention import models as _retention  # noqa: F401
     from .workspace import models as _workspace  # noqa: F401
+    from .retention import models as _retention  # noqa: F401
     # models: add your domain's models import above this line
 
 
@@ -123,12 +123,12 @@ def _register_blueprints(app: Flask) -> None:
     from . import notifications
 
     notifications.register(app)
-    from . import register
-
-    register.register(app)
     from . import casework
 
     casework.register(app)
+    from . import register
+
+    register.register(app)
     from .reports.views import bp as reports_bp
 
     app.register_blueprint(reports_bp)
@@ -160,12 +160,15 @@ def _register_cli(app: Flask) -> None:
     from .workflow.cli import workflow_cli
 
     app.cli.add_command(workflow_cli)
-    from .retention.cli import retention_cli
+    from .demo.cli import demo_cli
 
-    app.cli.add_command(retention_cli)
+    app.cli.add_command(demo_cli)
     from .workspace.cli import deadlines_cli
 
     app.cli.add_command(deadlines_cli)
+    from .retention.cli import retention_cli
+
+    app.cli.add_command(retention_cli)
     # cli: register your domain's command group above this line
 
 
