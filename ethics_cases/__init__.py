@@ -93,9 +93,9 @@ def _register_models() -> None:
     from .casework import models as _casework  # noqa: F401
     from .mail import models as _mail  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
+    from .retention import models as _retention  # noqa: F401
     from .workflow import models as _workflow  # noqa: F401
     from .workspace import models as _workspace  # noqa: F401
-    from .retention import models as _retention  # noqa: F401
     # models: add your domain's models import above this line
 
 
