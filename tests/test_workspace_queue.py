@@ -17,11 +17,16 @@ from ethics_cases.workspace import queries
 from tests.factories.accounts import MemberUserFactory, UserFactory
 from tests.factories.cases import CaseFactory
 from tests.factories.workflow import (
+    ChairFactory,
     CommitteeUserFactory,
     PanelSeatFactory,
     SanctionFactory,
 )
-from tests.factories.workspace import OfficerAssignmentFactory, staged_case
+from tests.factories.workspace import (
+    OfficerAssignmentFactory,
+    PanelObjectionFactory,
+    staged_case,
+)
 
 
 def refs(html: str) -> list[str]:
@@ -208,6 +213,31 @@ def test_a_panelist_who_voted_no_longer_needs_to_act_and_the_chair_sees_screenin
         journey.vote(True, members=journey.panel[1:])
     action = refs(page(client, "view=action"))
     assert ref in action  # every vote in: the chair records the decision
+
+
+def test_an_objection_awaiting_a_ruling_is_the_chairs_move_during_the_hearing(
+        client, db_session, login_as):
+    chair = ChairFactory()
+    hearing = staged_case("hearing")
+    seats = [PanelSeatFactory(case_id=hearing.id, conflict_declared_at=datetime.now(UTC))
+             for _ in range(3)]
+    login_as(client, chair)
+    assert hearing.reference not in refs(page(client, "view=action"))  # no votes yet
+    PanelObjectionFactory(case_id=hearing.id, seat_id=seats[0].id)
+    assert hearing.reference in refs(page(client, "view=action"))
+
+
+def test_filters_survive_a_round_trip_through_their_links():
+    from werkzeug.datastructures import MultiDict
+
+    chosen = queries.Filters(view="action", stage="hearing", sanction="training",
+                             clause="MPP-B", respondent="Quill", assignee=7, overdue=True,
+                             due_soon=True, sort="due", descending=True, page=3)
+    assert queries.Filters.from_args(MultiDict(chosen.args())) == chosen
+    assert queries.Filters().args() == {}  # the defaults make a bare URL
+    header = queries.Filters(sort="reference").query_string(sort="due", page=1)
+    assert queries.Filters.from_args(MultiDict(
+        [kv.split("=") for kv in header.split("&")])).sort == "due"
 
 
 def test_waiting_on_names_only_actors_the_procedure_lets_act_in_that_state():

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import factory
 
 from ethics_cases.casework.models import OfficerAssignment
-from ethics_cases.workflow.models import CaseWorkflow
+from ethics_cases.workflow.models import CaseWorkflow, PanelObjection
 
 from .base import BaseFactory
 from .cases import AllegationFactory, CaseFactory
@@ -33,6 +33,18 @@ class OfficerAssignmentFactory(BaseFactory):
     case_id = 0
     officer_user_id = 0
     reason = "Assigned in a test."
+
+
+class PanelObjectionFactory(BaseFactory):
+    """A party's objection to a seat, not yet ruled on."""
+
+    class Meta:
+        model = PanelObjection
+
+    case_id = 0
+    seat_id = 0
+    objector = "respondent"
+    grounds = "The panel member is my competitor."
 
 
 def staged_case(state: str, *, due_in_days: float | None = None, clauses: tuple[str, ...] = (
