@@ -330,4 +330,4 @@ def test_a_page_is_a_fixed_number_of_queries_whatever_it_holds(app, client, comm
     few = statements("")
     make(25)
     assert statements("") == few
-    assert few <= 14
+    assert few <= 18
