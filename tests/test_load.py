@@ -13,9 +13,9 @@ SQLite has a single writer and no server process to kill, so these run on Postgr
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -81,10 +81,14 @@ def _file_complaint(client: Client, member_number: str, with_file: bool) -> int:
 
 
 def _run_load(app: Any, server: Gunicorn, chairs: list[Any], cases: list[Any], member: Any,
-              *, stop: threading.Event | None = None, with_files: bool = False
+              *, stop: threading.Event | None = None, busy: threading.Event | None = None,
+              with_files: bool = False
               ) -> tuple[Counter[int], Counter[str], list[BaseException]]:
     """Chairs race each other over the same cases (start screening, then accept vs dismiss,
-    all with the version they first saw); complainants file complaints meanwhile."""
+    all with the version they first saw); complainants file complaints meanwhile.
+
+    With ``stop``, complainants keep filing until it is set, so a crash always lands mid-load
+    however fast the machine is; ``busy`` is set once responses are coming back."""
     statuses: Counter[int] = Counter()
     filed: Counter[str] = Counter()
     errors: list[BaseException] = []
@@ -93,6 +97,8 @@ def _run_load(app: Any, server: Gunicorn, chairs: list[Any], cases: list[Any], m
     def note(status: int) -> None:
         with lock:
             statuses[status] += 1
+            if busy is not None and statuses.total() >= 10:
+                busy.set()
 
     def chair_work(index: int) -> None:
         client = Client(server, app, chairs[index])
@@ -116,7 +122,7 @@ def _run_load(app: Any, server: Gunicorn, chairs: list[Any], cases: list[Any], m
     def filer_work(index: int) -> None:
         client = Client(server, app)
         try:
-            for _attempt in range(2):
+            for _attempt in (itertools.count() if stop is not None else range(2)):
                 if stop is not None and stop.is_set():
                     return
                 status = _file_complaint(client, member.membership_number, with_files)
@@ -188,16 +194,16 @@ def test_conflicting_steps_and_filings_at_once(app, server, db_session, runner):
 
 def test_kill_9_mid_load_leaves_a_consistent_database(app, server, db_session, runner):
     chairs, cases, member = _people_and_cases()
-    stop = threading.Event()
+    stop, busy = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
 
     def load() -> None:
         outcome["result"] = _run_load(app, server, chairs, cases, member, stop=stop,
-                                      with_files=True)
+                                      busy=busy, with_files=True)
 
     worker = threading.Thread(target=load)
     worker.start()
-    time.sleep(1.5)
+    assert busy.wait(timeout=120), "the server answered no requests"
     server.kill_hard()  # master and workers, mid-request
     stop.set()
     worker.join(timeout=120)
