@@ -128,6 +128,28 @@ def test_case_page_shows_the_version_and_the_difference(app, client, db_session,
     assert "MPP-B.4" in page and "including after the engagement ends" in page
 
 
+def test_allegations_quote_the_wording_of_the_version_that_applies(app, client, db_session,
+                                                                   login_as):
+    with app.app_context():
+        register_later_code()
+        later_conduct = journey_with_conduct(date(2026, 3, 1))
+        later_conduct.fire("start_screening", later_conduct.chair, reason="")
+        earlier_conduct = journey_with_conduct(date(2025, 6, 1))
+        earlier_conduct.fire("start_screening", earlier_conduct.chair, reason="")
+        chair = later_conduct.chair
+    login_as(client, chair)
+
+    def quoted(journey: Journey) -> str:
+        page = client.get(f"/cases/{journey.ref}").get_data(as_text=True)
+        section = page.split("<h2>Allegations</h2>", 1)[1].split("</section>", 1)[0]
+        return " ".join(section.split())
+
+    assert "including after the engagement ends" in quoted(later_conduct)
+    assert "version 2026.1" in quoted(later_conduct)
+    assert "including after the engagement ends" not in quoted(earlier_conduct)
+    assert "client and sponsor information unless mandated by law" in quoted(earlier_conduct)
+
+
 # -- screening: more information, referral -------------------------------------------------
 
 

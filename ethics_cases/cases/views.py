@@ -34,12 +34,22 @@ def show(reference: str):
     )
     if case is None or not access.can_view_case(current_user, case, access.case_grants()):
         abort(404)
-    code = current_code()
-    allegations = [(a, code.clause(a.clause_id) if code.has_clause(a.clause_id) else None)
-                   for a in case.allegations]
+    from ..types import utcnow
+    from ..workflow.code_versions import applicable
+    from ..workflow.models import CaseWorkflow
+
+    # Allegations are judged against the Code in force when the conduct happened, so quote
+    # that version's wording, not today's.
+    applies = applicable(case, db.session.get(CaseWorkflow, case.id), utcnow().date())
+    if applies is not None:
+        allegations = [(a, applies.text_of(a.clause_id)) for a in case.allegations]
+    else:
+        code = current_code()
+        allegations = [(a, code.clause(a.clause_id).text if code.has_clause(a.clause_id)
+                        else None) for a in case.allegations]
     return render_template("cases/show.html", case=case, allegations=allegations,
-                           stage=stage_for(case.state), human_size=evidence.human_size,
-                           code_matches=case.code_fingerprint == code.fingerprint,
+                           applies=applies, stage=stage_for(case.state),
+                           human_size=evidence.human_size,
                            history=auditing.case_history(case.reference))
 
 
