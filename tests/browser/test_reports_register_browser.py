@@ -27,7 +27,7 @@ def test_reports_page_desktop_and_phone(browser_page, screenshot, dataset,  # no
     page.get_by_label("Email").fill("chair@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    page.get_by_role("navigation", name="Your work").get_by_role("link", name="Reports").click()
     assert page.locator("svg.chart").count() == 6
     assert page.locator("svg.chart").first.bounding_box()["width"] > 300
     assert "Suspension" in page.locator("#sanctions table").inner_text()
