@@ -6,7 +6,7 @@ import pytest
 from flask import request
 
 from ethics_cases import ConfigurationError, create_app
-from ethics_cases.security import public
+from ethics_cases.security import Role, public
 
 from .factories.accounts import PASSWORD, MemberUserFactory, UserFactory
 
@@ -67,6 +67,22 @@ def test_home_page_renders_with_navigation(client):
     assert "Skip to content" in html
     assert 'href="/login"' in html
     assert "/static/css/app.css" in html
+
+
+def test_navigation_shows_each_person_only_their_own_work(client, login_as):
+    anonymous = client.get("/").get_data(as_text=True)
+    assert 'href="/public-register"' in anonymous and 'aria-label="Your work"' not in anonymous
+    assert 'href="/workspace/"' not in anonymous
+
+    login_as(client, MemberUserFactory())
+    member = client.get("/").get_data(as_text=True)
+    assert 'aria-label="Your work"' in member and "Sign the pledge" in member
+    assert 'href="/workspace/"' not in member and "Audit trail" not in member
+
+    login_as(client, UserFactory(roles=[Role.CHAIR]))
+    chair = client.get("/").get_data(as_text=True)
+    assert chair.count('href="/workspace/"') == 2  # the work bar and the home page card
+    assert "Sign the pledge" not in chair
 
 
 def test_unknown_page_gives_a_plain_words_404(client):
