@@ -149,3 +149,20 @@ def test_proxy_hops_make_the_forwarded_client_address_the_remote_address():
 
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_data(as_text=True) == "203.0.113.9"
+
+
+def test_every_domain_asset_is_served_with_its_type_and_a_versioned_url(app, client, login_as):
+    """Each domain serves its stylesheet or script through ethics_cases.assets."""
+    login_as(client, UserFactory(roles=[Role.ADMIN, Role.CHAIR, Role.COMMITTEE]))
+    endpoints = [rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint.endswith((".stylesheet", ".script"))]
+    assert len(endpoints) >= 8
+    for endpoint in endpoints:
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint)
+        response = client.get(url)
+        assert response.status_code == 200, endpoint
+        assert response.mimetype in ("text/css", "text/javascript"), endpoint
+        assert response.headers["ETag"], endpoint

@@ -3,8 +3,6 @@ server so nothing typed (files included) is lost on Back, on an error or on a re
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from ..assets import asset_response, asset_url
 from ..code import current_code
 from ..extensions import db, limiter
 from ..security import public
@@ -72,45 +71,24 @@ def _search_limit() -> str:
 @public
 def stylesheet() -> Response:
     """The wizard's and case pages' styles (a blueprint static route has no access rule)."""
-    data, version = _stylesheet()
-    response = Response(data, mimetype="text/css")
-    response.set_etag(version)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400 if request.args.get("v") == version else 300
-    return response.make_conditional(request)
+    return asset_response(STATIC_DIR / "intake.css")
 
 
 @bp.route("/assets/intake.js")
 @public
 def script() -> Response:
     """The roll search-as-you-type (progressive enhancement; the step works without it)."""
-    data, version = _asset("intake.js")
-    response = Response(data, mimetype="text/javascript")
-    response.set_etag(version)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400 if request.args.get("v") == version else 300
-    return response.make_conditional(request)
-
-
-@functools.cache
-def _asset(name: str) -> tuple[bytes, str]:
-    """Read once per process; the URL carries the content hash, so browsers may cache it."""
-    data = (STATIC_DIR / name).read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:16]
-
-
-def _stylesheet() -> tuple[bytes, str]:
-    return _asset("intake.css")
+    return asset_response(STATIC_DIR / "intake.js")
 
 
 @bp.app_template_global()
 def intake_stylesheet_url() -> str:
-    return url_for("intake.stylesheet", v=_stylesheet()[1])
+    return asset_url("intake.stylesheet", STATIC_DIR / "intake.css")
 
 
 @bp.app_template_global()
 def intake_script_url() -> str:
-    return url_for("intake.script", v=_asset("intake.js")[1])
+    return asset_url("intake.script", STATIC_DIR / "intake.js")
 
 
 @bp.route("/")

@@ -21,12 +21,12 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from ..assets import asset_response
 from ..cases import identity
 from ..cases.access import case_by_reference_or_404
 from ..cases.models import Audience, Case, CaseMessage
@@ -87,7 +87,7 @@ def _fill_tag_choices(form: TagForm) -> None:
 @bp.route("/casework/casework.css")
 @login_required  # every page that uses it is for signed-in committee members
 def stylesheet():
-    return send_from_directory(STATIC, "casework.css", mimetype="text/css", max_age=3600)
+    return asset_response(STATIC / "casework.css")
 
 
 # -- identity protection in templates ---------------------------------------------------------

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import re
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from ..assets import asset_response, asset_url
 from ..security import public
 from . import current_code
 from .model import Sanction, search_words
@@ -72,23 +71,12 @@ def stylesheet() -> Response:
 
     Read once per process; the URL carries the content hash, so browsers may cache it long.
     """
-    data, version = stylesheet_bytes()
-    response = Response(data, mimetype="text/css")
-    response.set_etag(version)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400 if request.args.get("v") == version else 300
-    return response.make_conditional(request)
-
-
-@functools.cache
-def stylesheet_bytes() -> tuple[bytes, str]:
-    data = (STATIC_DIR / "code.css").read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:16]
+    return asset_response(STATIC_DIR / "code.css")
 
 
 @bp.app_template_global()
 def code_stylesheet_url() -> str:
-    return url_for("code.stylesheet", v=stylesheet_bytes()[1])
+    return asset_url("code.stylesheet", STATIC_DIR / "code.css")
 
 
 def highlight(text: str, words: tuple[str, ...]) -> Markup:

@@ -18,7 +18,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user
@@ -26,6 +25,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from .. import audit
+from ..assets import asset_response
 from ..cases import access
 from ..cases.models import Case
 from ..extensions import db
@@ -61,7 +61,7 @@ def _status_filter(status: str):  # type: ignore[no-untyped-def]
 @bp.route("/admin/outbox/outbox.css")
 @roles_required(Role.ADMIN)  # only the admin pages use it
 def stylesheet():
-    return send_from_directory(STATIC, "notifications.css", mimetype="text/css", max_age=3600)
+    return asset_response(STATIC / "notifications.css")
 
 
 @bp.route("/admin/outbox")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
-import hashlib
 import io
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sqlalchemy import select
 
 from ..accounts.models import MembershipType
 from ..accounts.standing import standing_of, standings_of
+from ..assets import asset_response, asset_url
 from ..code import current_code
 from ..extensions import db
 from ..security import Role, login_required, public, roles_required
@@ -38,6 +37,8 @@ from .queries import (
     rows_of,
     status_for,
 )
+
+STYLESHEET = Path(__file__).parent / "static" / "pledges.css"
 
 bp = Blueprint("pledges", __name__)
 
@@ -224,24 +225,13 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-@functools.cache
-def _stylesheet() -> tuple[bytes, str]:
-    data = (Path(__file__).parent / "static" / "pledges.css").read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:16]
-
-
 @bp.route("/assets/pledges.css")
 @public
 def stylesheet() -> Response:
     """The certificate's styles (read once per process; cacheable by content hash)."""
-    data, version = _stylesheet()
-    response = Response(data, mimetype="text/css")
-    response.set_etag(version)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400 if request.args.get("v") == version else 300
-    return response.make_conditional(request)
+    return asset_response(STYLESHEET)
 
 
 @bp.app_template_global()
 def pledges_stylesheet_url() -> str:
-    return url_for("pledges.stylesheet", v=_stylesheet()[1])
+    return asset_url("pledges.stylesheet", STYLESHEET)

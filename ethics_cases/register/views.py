@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from ..assets import asset_response, asset_url
 from ..extensions import limiter
 from ..security import public
 from .queries import Policy, search
@@ -59,20 +58,9 @@ def api() -> tuple[Response, int]:
 @bp.route("/assets/register.css")
 @public
 def stylesheet() -> Response:
-    data, version = _stylesheet()
-    response = Response(data, mimetype="text/css")
-    response.set_etag(version)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400 if request.args.get("v") == version else 300
-    return response.make_conditional(request)
-
-
-@functools.cache
-def _stylesheet() -> tuple[bytes, str]:
-    data = (STATIC_DIR / "register.css").read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:16]
+    return asset_response(STATIC_DIR / "register.css")
 
 
 @bp.app_template_global()
 def register_stylesheet_url() -> str:
-    return url_for("register.stylesheet", v=_stylesheet()[1])
+    return asset_url("register.stylesheet", STATIC_DIR / "register.css")

@@ -7,15 +7,14 @@ caseload can point at a case.
 from __future__ import annotations
 
 import csv
-import functools
-import hashlib
 import io
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from markupsafe import Markup
 
+from ..assets import asset_response, asset_url
 from ..security import Role, public, roles_required
 from ..types import utcnow
 from . import charts
@@ -135,20 +134,9 @@ def _month_label(month: str) -> str:
 @bp.route("/assets/reports.css")
 @public
 def stylesheet() -> Response:
-    data, version = _stylesheet()
-    response = Response(data, mimetype="text/css")
-    response.set_etag(version)
-    response.cache_control.public = True
-    response.cache_control.max_age = 86400 if request.args.get("v") == version else 300
-    return response.make_conditional(request)
-
-
-@functools.cache
-def _stylesheet() -> tuple[bytes, str]:
-    data = (STATIC_DIR / "reports.css").read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:16]
+    return asset_response(STATIC_DIR / "reports.css")
 
 
 @bp.app_template_global()
 def reports_stylesheet_url() -> str:
-    return url_for("reports.stylesheet", v=_stylesheet()[1])
+    return asset_url("reports.stylesheet", STATIC_DIR / "reports.css")

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user
@@ -22,6 +21,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..accounts.models import Member, User, UserRole
+from ..assets import asset_response
 from ..cases import access, evidence
 from ..cases.models import Audience, Case, CaseMessage
 from ..code import current_code
@@ -215,7 +215,7 @@ def my_case_evidence(reference: str):
 @bp.route("/workflow/workflow.css")
 @login_required  # every page that uses it is for signed-in users
 def stylesheet():
-    return send_from_directory(STATIC, "workflow.css", mimetype="text/css", max_age=3600)
+    return asset_response(STATIC / "workflow.css")
 
 
 @bp.route("/my/cases/<reference>/reply", methods=["POST"])

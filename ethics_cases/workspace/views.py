@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
+from ..assets import asset_response
 from ..code import current_code
 from ..security import Role, roles_required
 from ..types import utcnow
@@ -36,13 +36,4 @@ def queue() -> str:
 @bp.route("/assets/workspace.css")
 @roles_required(Role.COMMITTEE, Role.CHAIR, Role.ADMIN)  # only the queue uses it
 def stylesheet() -> Response:
-    response = Response(_stylesheet(), mimetype="text/css")
-    response.cache_control.private = True
-    response.cache_control.max_age = 3600
-    return response
-
-
-@functools.cache
-def _stylesheet() -> bytes:
-    """Read once per process: nothing per request that can be done once."""
-    return (STATIC_DIR / "workspace.css").read_bytes()
+    return asset_response(STATIC_DIR / "workspace.css")
