@@ -23,18 +23,17 @@ from typing import Any
 
 import jinja2
 from flask import Flask, current_app
-from fpdf import FPDF
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..cases.identity import complainant_display_for, redact_for
 from ..code import current_code
 from ..extensions import db
+from ..pdf import DocumentPDF
 from ..workflow.context import StepContext
 from .models import LETTER_KINDS, CaseLetter
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "letters"
-DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 _WRITTEN_KEY = "letters_written"
 
 
@@ -63,23 +62,10 @@ def _environment(app: Flask) -> jinja2.Environment:
 # -- PDF --------------------------------------------------------------------------------------
 
 
-class _Letter(FPDF):
+class _Letter(DocumentPDF):
     def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        regular, bold = DEJAVU_DIR / "DejaVuSans.ttf", DEJAVU_DIR / "DejaVuSans-Bold.ttf"
-        self.unicode = regular.exists() and bold.exists()
-        if self.unicode:
-            self.add_font("DejaVu", "", str(regular))
-            self.add_font("DejaVu", "B", str(bold))
-            self.family_name = "DejaVu"
-        else:
-            self.family_name = "Helvetica"
+        super().__init__()
         self.footer_text = ""
-
-    def text_of(self, text: str) -> str:
-        if self.unicode:
-            return text
-        return text.encode("latin-1", "replace").decode("latin-1")
 
     def footer(self) -> None:
         self.set_y(-15)
@@ -89,12 +75,6 @@ class _Letter(FPDF):
                   align="C")
         self.set_text_color(0, 0, 0)
 
-    def block(self, text: str, size: float = 10.5, *, bold: bool = False, align: str = "L",
-              after: float = 3) -> None:
-        self.set_font(self.family_name, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, self.text_of(text), align=align, new_x="LMARGIN",
-                        new_y="NEXT")
-        self.ln(after)
 
 
 def render_pdf(*, association: str, title: str, reference: str, date_line: str,
@@ -107,21 +87,21 @@ def render_pdf(*, association: str, title: str, reference: str, date_line: str,
     pdf.set_auto_page_break(True, margin=22)
     pdf.add_page()
     pdf.set_text_color(31, 58, 96)
-    pdf.block(association, 14, bold=True, after=1)
-    pdf.block("Ethics Committee", 10, after=6)
+    pdf.write_block(association, 14, bold=True, after=1)
+    pdf.write_block("Ethics Committee", 10, after=6)
     pdf.set_text_color(0, 0, 0)
-    pdf.block(f"{date_line}\nOur reference: {reference}\nConfidential", 10, after=5)
+    pdf.write_block(f"{date_line}\nOur reference: {reference}\nConfidential", 10, after=5)
     if addressee:
-        pdf.block(addressee, 10.5, after=6)
-    pdf.block(title, 15, bold=True, after=4)
+        pdf.write_block(addressee, 10.5, after=6)
+    pdf.write_block(title, 15, bold=True, after=4)
     for paragraph in body.strip().split("\n\n"):
         paragraph = paragraph.strip("\n")
         if not paragraph.strip():
             continue
         if paragraph.startswith("## "):
-            pdf.block(paragraph[3:].strip(), 11.5, bold=True, after=2)
+            pdf.write_block(paragraph[3:].strip(), 11.5, bold=True, after=2)
         else:
-            pdf.block(paragraph, 10.5, after=3)
+            pdf.write_block(paragraph, 10.5, after=3)
     return bytes(pdf.output())
 
 

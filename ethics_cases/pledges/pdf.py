@@ -1,48 +1,15 @@
-"""The pledge certificate as a PDF (fpdf2).
-
-DejaVu Sans (Debian's fonts-dejavu-core) covers the accents and curly quotes of real names and
-of the Code's wording; without it the core Helvetica font is used and text is reduced to
-Latin-1 so the PDF is still produced.
-"""
+"""The pledge certificate as a PDF (page and fonts from ``ethics_cases.pdf``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fpdf import FPDF
-
 from ..accounts.standing import Standing
+from ..pdf import DEJAVU_DIR, DocumentPDF
 from .models import Pledge
 
-DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
-
-class _Certificate(FPDF):
+class _Certificate(DocumentPDF):
     def __init__(self) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        regular, bold = DEJAVU_DIR / "DejaVuSans.ttf", DEJAVU_DIR / "DejaVuSans-Bold.ttf"
-        self.unicode = regular.exists() and bold.exists()
-        if self.unicode:
-            self.add_font("DejaVu", "", str(regular))
-            self.add_font("DejaVu", "B", str(bold))
-            self.family_name = "DejaVu"
-        else:
-            self.family_name = "Helvetica"
-
-    def text_of(self, text: str) -> str:
-        if self.unicode:
-            return text
-        replaced = (text.replace("\u2019", "'").replace("\u2018", "'")
-                    .replace("\u201c", '"').replace("\u201d", '"').replace("\u2013", "-")
-                    .replace("\u2014", "-"))
-        return replaced.encode("latin-1", "replace").decode("latin-1")
-
-    def write_block(self, text: str, size: float, *, bold: bool = False, align: str = "L",
-                    after: float = 3) -> None:
-        self.set_font(self.family_name, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.5, self.text_of(text), align=align,
-                        new_x="LMARGIN", new_y="NEXT")
-        self.ln(after)
+        super().__init__(DEJAVU_DIR)  # looked up at call time, so a test can take the fonts away
 
 
 def certificate_pdf(pledge: Pledge, *, association: str, pledge_paragraphs: list[str],
