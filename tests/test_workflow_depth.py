@@ -179,6 +179,11 @@ def test_request_more_information_waits_then_closes_by_itself(app, runner, db_se
             CaseMessage.case_id == case.id, CaseMessage.audience == "complainant")
             .order_by(CaseMessage.id.desc())).first()
         assert "did not receive it by the deadline" in notice.body
+        # the scheduler's step is emailed like any other (no request needed), linked to the case
+        [closed_mail] = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.case_id == case.id, OutboxMessage.template == "case_update")).all()
+        assert closed_mail.to_address == case.complainant_email
+        assert "did not receive it by the deadline" in closed_mail.body_text
     assert "0 case(s) closed" in runner.invoke(args=["workflow", "apply-due"]).output
 
 
@@ -264,6 +269,22 @@ def test_stay_stops_the_clock_and_lifting_it_adds_the_time_stayed(app, runner, d
         assert stay.due_at_after == journey.case.due_at
         # the member may respond again
         journey.fire("respond", journey.respondent, reason="My account of events.")
+
+
+def test_both_parties_are_told_of_a_stay_and_of_its_end(app_ctx, db_session):
+    journey = Journey().to_awaiting_response()
+    start = datetime.now(UTC)
+    journey.fire("stay", journey.chair, {"proceedings": "County court claim 123"},
+                 reason="A civil claim on the same facts.", now=start)
+    journey.fire("lift_stay", journey.chair, reason="The court has ruled.",
+                 now=start + timedelta(days=3))
+    mail = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.case_id == journey.case_id, OutboxMessage.template == "case_update")
+        .order_by(OutboxMessage.id)).all()
+    assert [m.recipient_role for m in mail] == ["complainant", "respondent"] * 2
+    assert "paused the case" in mail[0].body_text and "pause has ended" in mail[2].body_text
+    # the stay's reasons are the committee's: neither party's email repeats them
+    assert not any("civil claim" in m.body_text for m in mail)
 
 
 def test_stay_during_hearing_moves_the_hearing_date(app_ctx, db_session):

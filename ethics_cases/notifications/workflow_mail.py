@@ -53,6 +53,12 @@ STEP_MAIL: dict[str, tuple[tuple[str, str], ...]] = {
     "report_non_compliance": (("respondent", "non_compliance"), ("panel", "hearing_scheduled")),
     "withdraw": (("respondent", "case_update"),),
     "continue_on_own_motion": (("complainant", "case_update"), ("respondent", "case_update")),
+    "request_more_information": (("complainant", "information_requested"),),
+    "close_unanswered": (("complainant", "case_update"),),
+    "refer": (("complainant", "case_update"),),
+    "stay": (("complainant", "case_update"), ("respondent", "case_update")),
+    "lift_stay": (("complainant", "case_update"), ("respondent", "case_update")),
+    "reopen": (("complainant", "case_update"), ("respondent", "case_update")),
 }
 
 #: One plain sentence per (trigger, party) for the ``case_update`` template.
@@ -75,6 +81,23 @@ UPDATES: dict[tuple[str, str], str] = {
     "case on its own motion, although the complaint was withdrawn.",
     ("continue_on_own_motion", "respondent"): "The complaint was withdrawn, but the committee "
     "has decided to continue the case on its own motion.",
+    ("close_unanswered", "complainant"): "The committee asked for more information and did not "
+    "receive it by the deadline, so the complaint has been closed. If you have the information "
+    "now, you may write to the committee or file again.",
+    ("refer", "complainant"): "The committee has referred your complaint to another body; your "
+    "case page says which, and why.",
+    ("stay", "complainant"): "The committee has paused the case while parallel proceedings run. "
+    "Its deadlines stop until it resumes, and you will be told when it does.",
+    ("stay", "respondent"): "The committee has paused the case while parallel proceedings run. "
+    "Its deadlines stop until it resumes, and you will be told when it does.",
+    ("lift_stay", "complainant"): "The pause has ended and the case continues; its deadlines "
+    "have been moved on by the time it was paused.",
+    ("lift_stay", "respondent"): "The pause has ended and the case continues; its deadlines "
+    "have been moved on by the time it was paused.",
+    ("reopen", "complainant"): "The chair has reopened the case on new evidence. Your case page "
+    "says what happens next.",
+    ("reopen", "respondent"): "The chair has reopened the case on new evidence. Your case page "
+    "says what happens next.",
 }
 
 
@@ -152,6 +175,9 @@ def mail_context(ctx: StepContext, recipient: Recipient, new_state: str,
     reason = ""
     if ctx.trigger == "dismiss" and role == "complainant":
         reason = ctx.reason
+    elif ctx.trigger == "request_more_information" and role == "complainant":
+        reason = (f"{ctx.reason}\n\nPlease reply by {ctx.case.due_at:%-d %B %Y}. If we have not "
+                  "heard from you by then, the complaint will be closed.")
     elif ctx.trigger == "request_information" and role == ctx.details.get("audience"):
         reason = redact_for(viewer, ctx.case, ctx.reason) if role == "respondent" else ctx.reason
     state = STATES_BY_NAME.get(new_state)

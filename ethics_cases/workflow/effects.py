@@ -108,15 +108,10 @@ def start_screening(ctx: StepContext) -> None:
     _bind_code(ctx)
 
 
-def _notify_complainant(ctx: StepContext, subject: str, body: str) -> None:
-    """A message on the case and, when the complainant gave an address, an email saying so."""
+def _tell_complainant(ctx: StepContext, body: str) -> None:
+    """A message on the complainant's case page; the email saying so is the notifications'
+    (``STEP_MAIL``), like every other step's."""
     _message(ctx, body, audience=Audience.COMPLAINANT.value)
-    if ctx.case.complainant_email and has_request_context():
-        from ..mail import queue_email
-
-        queue_email(ctx.case.complainant_email, f"{subject} ({ctx.case.reference})",
-                    "workflow_notice", case=ctx.case, body=body,
-                    check_url=url_for("intake.check", _external=True))
 
 
 def accept(ctx: StepContext) -> None:
@@ -297,14 +292,7 @@ def request_more_information(ctx: StepContext) -> None:
     ctx.case.due_at = guards.days_from(ctx.now, ctx.settings["information_days"])
     body = (ctx.reason + f"\n\nPlease reply here by {ctx.case.due_at:%-d %B %Y}. If we have not "
             "heard from you by then, the complaint will be closed.")
-    message = _message(ctx, body, audience=Audience.COMPLAINANT.value, is_request=True)
-    if ctx.case.complainant_email and has_request_context():
-        from ..mail import queue_email
-
-        queue_email(ctx.case.complainant_email,
-                    f"The ethics committee needs more information ({ctx.case.reference})",
-                    "workflow_notice", case=ctx.case, body=message.body,
-                    check_url=url_for("intake.check", _external=True))
+    _message(ctx, body, audience=Audience.COMPLAINANT.value, is_request=True)
     ctx.details["due_at"] = ctx.case.due_at.isoformat()
     ctx.audit_reason = "More information requested from the complainant"
 
@@ -315,19 +303,17 @@ def resume_screening(ctx: StepContext) -> None:
 
 def close_unanswered(ctx: StepContext) -> None:
     ctx.case.due_at = None
-    _notify_complainant(ctx, "Your complaint has been closed",
-                        "The committee asked for more information and did not receive it by "
-                        "the deadline, so the complaint has been closed. If you have the "
-                        "information now, you may write to the committee or file again.")
+    _tell_complainant(ctx, "The committee asked for more information and did not receive it by "
+                     "the deadline, so the complaint has been closed. If you have the "
+                     "information now, you may write to the committee or file again.")
 
 
 def refer(ctx: StepContext) -> None:
     ctx.flow.referred_to = ctx.data["referred_to"].strip()
     ctx.flow.referral_reasons = ctx.reason
     ctx.case.due_at = None
-    _notify_complainant(ctx, "Your complaint has been referred",
-                        f"The committee has referred your complaint to {ctx.flow.referred_to}. "
-                        f"Reasons: {ctx.reason}")
+    _tell_complainant(ctx, f"The committee has referred your complaint to {ctx.flow.referred_to}. "
+                     f"Reasons: {ctx.reason}")
     ctx.details["fields"] = ["referred_to", "referral_reasons"]
 
 
