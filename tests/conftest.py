@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from ethics_cases import create_app
 from ethics_cases.extensions import db
 
 from .factories import base as factory_base
+from .smtp_server import Inbox, free_port, point_mail_at
 
 TEST_DATABASE_URL = os.environ.get("ETHICS_CASES_TEST_DATABASE_URL", "")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -200,15 +200,33 @@ def login_as():  # type: ignore[no-untyped-def]
     return login
 
 
+@pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback: yields (controller, inbox)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(app, smtp_server):  # type: ignore[no-untyped-def]
+    """The app's mail pointed at a real SMTP server: yields its inbox."""
+    controller, inbox = smtp_server
+    point_mail_at(app, controller.port)
+    return inbox
+
+
 # Browser tests -------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def live_server(app: Flask, db_session: Session) -> Iterator[str]:
     """The app served on a free loopback port in a thread; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from ethics_cases.extensions import db
@@ -16,36 +12,7 @@ from ethics_cases.mail.models import OutboxMessage
 from ethics_cases.mail.outbox import MAX_ATTEMPTS, retry_delay
 from ethics_cases.types import utcnow
 
-
-class Inbox(Message):
-    """An aiosmtpd handler that keeps every message received."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.received: list = []
-
-    def handle_message(self, message) -> None:  # type: ignore[no-untyped-def]
-        self.received.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():  # type: ignore[no-untyped-def]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
-def _configure(app, port: int) -> None:  # type: ignore[no-untyped-def]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
-                      MAIL_DEFAULT_SENDER="ethics@imc.example")
+from .smtp_server import free_port, point_mail_at
 
 
 def test_queued_email_commits_with_the_action_and_not_without_it(app, db_session):
@@ -71,7 +38,7 @@ def test_without_smtp_messages_stay_in_the_outbox(app, db_session, runner):
 
 def test_delivery_to_a_real_smtp_server(app, db_session, smtp_server):
     controller, inbox = smtp_server
-    _configure(app, controller.port)
+    point_mail_at(app, controller.port)
     with app.app_context():
         queue_email("complainant@example.org", "Your complaint EC-2026-0001", "test_message",
                     name="Sam")
@@ -92,7 +59,7 @@ def test_delivery_to_a_real_smtp_server(app, db_session, smtp_server):
 
 def test_the_cli_sends_the_outbox(app, db_session, smtp_server, runner):
     controller, inbox = smtp_server
-    _configure(app, controller.port)
+    point_mail_at(app, controller.port)
     result = runner.invoke(args=["mail", "test", "admin@example.org"])
     assert result.exit_code == 0
     result = runner.invoke(args=["mail", "send"])
@@ -102,7 +69,7 @@ def test_the_cli_sends_the_outbox(app, db_session, smtp_server, runner):
 
 def test_a_failed_send_keeps_the_message_and_retries_later(app, db_session, smtp_server):
     controller, inbox = smtp_server
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())  # nobody listens there
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
     with app.app_context():
         queue_email("a@example.org", "Retry me", "test_message", name="A")
         db.session.commit()
@@ -114,7 +81,7 @@ def test_a_failed_send_keeps_the_message_and_retries_later(app, db_session, smtp
     assert "ConnectionRefusedError" in row.last_error
     assert row.next_attempt_at == start + retry_delay(1)
 
-    _configure(app, controller.port)  # the server is back, but the retry is not yet due
+    point_mail_at(app, controller.port)  # the server is back, but the retry is not yet due
     with app.app_context():
         assert deliver_pending(now=start + timedelta(seconds=30)).sent == 0
         assert deliver_pending(now=start + retry_delay(1)).sent == 1
@@ -127,7 +94,7 @@ def test_a_failed_send_keeps_the_message_and_retries_later(app, db_session, smtp
 def test_backoff_grows_and_gives_up_after_max_attempts(app, db_session):
     assert retry_delay(1) < retry_delay(2) < retry_delay(3)
     assert retry_delay(50) == timedelta(hours=6)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     with app.app_context():
         queue_email("a@example.org", "Hopeless", "test_message", name="A")
         db.session.commit()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 from sqlalchemy import select
 
 from ethics_cases.audit.models import AuditEvent
@@ -85,25 +83,12 @@ def test_retry_now_gives_a_given_up_message_another_attempt(app, client, db_sess
     assert event.details == {"message_id": message_id, "attempts": 8, "gave_up": True}
 
 
-def test_retry_now_sends_at_once_when_smtp_is_configured(app, client, db_session, login_as):
-    from aiosmtpd.controller import Controller
-
-    from .test_notifications_workflow import Inbox
-
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-        [message_id] = _queue(app, 1, attempts=8, gave_up_at=utcnow(), last_error="boom")
-        login_as(client, _admin())
-        client.post(f"/admin/outbox/{message_id}/retry")
-    finally:
-        controller.stop()
-    assert [m["To"] for m in inbox.received] == ["person0@example.org"]
+def test_retry_now_sends_at_once_when_smtp_is_configured(app, client, db_session, login_as,
+                                                         smtp):
+    [message_id] = _queue(app, 1, attempts=8, gave_up_at=utcnow(), last_error="boom")
+    login_as(client, _admin())
+    client.post(f"/admin/outbox/{message_id}/retry")
+    assert [m["To"] for m in smtp.received] == ["person0@example.org"]
     assert db_session.get(OutboxMessage, message_id).status == "sent"
 
 

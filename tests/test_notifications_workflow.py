@@ -3,12 +3,8 @@ case action, and the confidentiality rules of respondent mail."""
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
 from ethics_cases.audit.models import AuditEvent
@@ -23,32 +19,7 @@ from ethics_cases.workflow.procedure import TRIGGERS
 from .factories.accounts import MemberUserFactory
 from .factories.cases import FOLLOWUP_KEY, AllegationFactory, CaseFactory
 from .factories.workflow import Journey, future
-
-
-class Inbox(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.received: list = []
-
-    def handle_message(self, message) -> None:  # type: ignore[no-untyped-def]
-        self.received.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):  # type: ignore[no-untyped-def]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                      MAIL_DEFAULT_SENDER="ethics@imc.example")
-    yield inbox
-    controller.stop()
+from .smtp_server import Inbox, free_port
 
 
 def _body(message) -> str:  # type: ignore[no-untyped-def]
@@ -176,7 +147,7 @@ def test_a_broken_template_never_costs_the_committee_its_action(app, db_session,
 
 def test_a_failing_smtp_server_is_retried_and_the_action_stands(app, db_session, smtp):
     port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = _free_port()  # nobody listens there
+    app.config["MAIL_PORT"] = free_port()  # nobody listens there
     with app.app_context():
         journey = Journey().to_awaiting_response()
         start = utcnow()
@@ -196,7 +167,7 @@ def test_a_failing_smtp_server_is_retried_and_the_action_stands(app, db_session,
 
 
 def test_giving_up_is_visible_and_audited(app, db_session, runner):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_MAX_ATTEMPTS=2)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=2)
     with app.app_context():
         journey = Journey()
         journey.fire("start_screening", journey.chair)
@@ -213,7 +184,7 @@ def test_giving_up_is_visible_and_audited(app, db_session, runner):
 
 
 def test_the_cli_says_when_it_gave_up(app, db_session, runner):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_MAX_ATTEMPTS=1)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=1)
     with app.app_context():
         journey = Journey()
         journey.fire("start_screening", journey.chair)

@@ -7,32 +7,13 @@ from __future__ import annotations
 import pytest
 
 from ethics_cases.extensions import db
-from tests.factories.accounts import PASSWORD, MemberUserFactory
+from tests.browser.helpers import assert_fits, new_signed_in_page
+from tests.factories.accounts import MemberUserFactory
 from tests.factories.cases import AllegationFactory, CaseFactory
 from tests.factories.workflow import ChairFactory, CommitteeUserFactory, Journey
 from tests.test_casework import _precedent
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(context, user):  # type: ignore[no-untyped-def]
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return page
-
-
-def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    too_wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
-        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
-                      && el.children.length === 0)
-        .slice(0, 5).map(el => el.tagName + '.' + el.className + ': '
-                         + el.textContent.slice(0, 60))""")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
-        too_wide
 
 
 def test_casework_on_the_case_page(app, browser_page, live_server, screenshot,
@@ -57,7 +38,7 @@ def test_casework_on_the_case_page(app, browser_page, live_server, screenshot,
     browser = browser_page.context.browser
 
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    page = _sign_in(context, chair)
+    page = new_signed_in_page(context, chair)
     page.goto("/casework/tags")
     for name in ("Confidentiality", "Employer involved"):
         page.get_by_label("Name").fill(name)
@@ -92,22 +73,22 @@ def test_casework_on_the_case_page(app, browser_page, live_server, screenshot,
     screenshot(page, "casework_case_page")
 
     phone = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
-    phone_page = _sign_in(phone, chair)
+    phone_page = new_signed_in_page(phone, chair)
     phone_page.goto(f"/cases/{reference}")
     screenshot(phone_page, "casework_case_page_phone")
-    _no_sideways_scroll(phone_page)
+    assert_fits(phone_page)
     assert "Training or Education (level 2)" in phone_page.locator("#consistency").inner_text()
     phone_page.locator("#consistency").screenshot(
         path=str(screenshot(phone_page, "casework_case_page_phone").parent
                  / "casework_consistency_phone.png"))
 
     member = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
-    member_page = _sign_in(member, respondent)
+    member_page = new_signed_in_page(member, respondent)
     member_page.goto(f"/my/cases/{reference}")
     text = member_page.locator("main").inner_text()
     assert "Please send the dates of your sessions in March." in text
     assert "Okafor" not in text and "Abigail" not in text and "HR team" not in text
-    _no_sideways_scroll(member_page)
+    assert_fits(member_page)
     screenshot(member_page, "casework_respondent_redacted_phone")
     for ctx in (context, phone, member):
         ctx.close()

@@ -13,21 +13,11 @@ from ethics_cases.notifications.letters import letter_path
 from ethics_cases.notifications.models import CaseLetter
 from ethics_cases.security import Role
 from ethics_cases.types import utcnow
-from tests.factories.accounts import PASSWORD, UserFactory
+from tests.browser.helpers import assert_fits, sign_in
+from tests.factories.accounts import UserFactory
 from tests.factories.workflow import Journey, future
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, user) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _fits(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_outbox_and_letters(app, browser_page, live_server, screenshot, db_session):
@@ -45,7 +35,7 @@ def test_outbox_and_letters(app, browser_page, live_server, screenshot, db_sessi
     admin = UserFactory(roles=[Role.ADMIN], full_name="Ada Admin")
 
     page = browser_page
-    _sign_in(page, admin)
+    sign_in(page, admin)
     page.goto("/admin/outbox")
     assert page.get_by_role("heading", name="Email outbox").is_visible()
     assert page.get_by_text("Given up (1)").is_visible()
@@ -55,15 +45,15 @@ def test_outbox_and_letters(app, browser_page, live_server, screenshot, db_sessi
     assert page.get_by_text("SMTPRecipientsRefused").is_visible()
     screenshot(page, "notifications_outbox_message")
     page.set_viewport_size({"width": 390, "height": 844})
-    _fits(page)
+    assert_fits(page)
     screenshot(page, "notifications_outbox_message_phone")
     page.goto("/admin/outbox")
-    _fits(page)
+    assert_fits(page)
     screenshot(page, "notifications_outbox_phone")
 
     page.set_viewport_size({"width": 1280, "height": 900})
     page.context.clear_cookies()
-    _sign_in(page, journey.chair)
+    sign_in(page, journey.chair)
     page.goto(f"/cases/{journey.ref}")
     letters_panel = page.locator("section", has=page.get_by_role("heading", name="Letters"))
     assert letters_panel.get_by_role("link", name="Decision letter").is_visible()
@@ -79,12 +69,12 @@ def test_outbox_and_letters(app, browser_page, live_server, screenshot, db_sessi
                                                       f"{utcnow():%Y%m%d}.pdf")
 
     page.context.clear_cookies()
-    _sign_in(page, journey.respondent)
+    sign_in(page, journey.respondent)
     page.goto(f"/my/cases/{journey.ref}")
     assert page.get_by_role("heading", name="Letters to you").is_visible()
     assert page.get_by_role("link", name="Outcome letter").count() == 0
     page.set_viewport_size({"width": 390, "height": 844})
-    _fits(page)
+    assert_fits(page)
     screenshot(page, "notifications_respondent_letters_phone")
 
     if shutil.which("pdftoppm"):  # look at the letter itself

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories.accounts import PASSWORD, UserFactory
+from tests.browser.helpers import assert_fits, sign_in
+from tests.factories.accounts import UserFactory
 from tests.test_register import roll  # noqa: F401  (the register's members, a fixture)
 from tests.test_reports import dataset  # noqa: F401  (the known data set, a fixture)
 
@@ -14,28 +15,20 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-def _no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-
-
 def test_reports_page_desktop_and_phone(browser_page, screenshot, dataset,  # noqa: F811
                                         db_session) -> None:
-    UserFactory(email="chair@example.org", full_name="Chair Person",
-                roles=["chair", "committee"])
-    page = browser_page
-    page.goto("/login")
-    page.get_by_label("Email").fill("chair@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    chair = UserFactory(email="chair@example.org", full_name="Chair Person",
+                        roles=["chair", "committee"])
+    page = sign_in(browser_page, chair)
     page.get_by_role("navigation", name="Your work").get_by_role("link", name="Reports").click()
     assert page.locator("svg.chart").count() == 6
     assert page.locator("svg.chart").first.bounding_box()["width"] > 300
     assert "Suspension" in page.locator("#sanctions table").inner_text()
-    _no_sideways_scroll(page)
+    assert_fits(page)
     screenshot(page, "reports_desktop")
     page.set_viewport_size(PHONE)
     page.reload()
-    _no_sideways_scroll(page)
+    assert_fits(page)
     screenshot(page, "reports_phone")
 
 
@@ -49,11 +42,11 @@ def test_register_desktop_and_phone(browser_page, screenshot, roll) -> None:  # 
     entries = page.locator("article.register-entry")
     assert entries.count() == 2
     assert "Suspended until" in entries.first.inner_text()
-    _no_sideways_scroll(page)
+    assert_fits(page)
     screenshot(page, "register_desktop")
     page.set_viewport_size(PHONE)
     page.reload()
-    _no_sideways_scroll(page)
+    assert_fits(page)
     screenshot(page, "register_phone")
     page.get_by_label("Member's name or membership number").fill("Pe")
     page.get_by_role("button", name="Search the register").click()

@@ -10,21 +10,12 @@ import pytest
 from ethics_cases.cases.models import Case
 from ethics_cases.extensions import db
 from ethics_cases.workflow import operations
-from tests.factories.accounts import PASSWORD, MemberUserFactory
+from tests.browser.helpers import new_signed_in_page
+from tests.factories.accounts import MemberUserFactory
 from tests.factories.cases import AllegationFactory, CaseFactory
 from tests.factories.workflow import ChairFactory, CommitteeUserFactory
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(context, user):  # type: ignore[no-untyped-def]
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return page
 
 
 def _act(page, summary: str, fill: dict[str, str] | None = None,  # type: ignore[no-untyped-def]
@@ -61,7 +52,7 @@ def test_chair_and_panel_take_a_case_from_screening_to_suspension(
         return context
 
     try:
-        chair_page = _sign_in(browser_page.context, chair)
+        chair_page = new_signed_in_page(browser_page.context, chair)
         chair_page.goto(f"/cases/{reference}")
         screenshot(chair_page, "workflow_1_submitted")
         _act(chair_page, "Start screening")
@@ -86,7 +77,7 @@ def test_chair_and_panel_take_a_case_from_screening_to_suspension(
         screenshot(chair_page, "workflow_2_panel_appointed")
 
         for index, member in enumerate(panel):
-            page = _sign_in(new_context(), member)
+            page = new_signed_in_page(new_context(), member)
             page.goto(f"/cases/{reference}")
             assert "Before you see the case file" in page.content()
             if index == 0:
@@ -131,7 +122,7 @@ def test_chair_and_panel_take_a_case_from_screening_to_suspension(
         assert "Sanction in effect" in chair_page.inner_text(".workflow-box")
         screenshot(chair_page, "workflow_6_sanction_in_effect")
 
-        respondent_page = _sign_in(new_context(), respondent)
+        respondent_page = new_signed_in_page(new_context(), respondent)
         respondent_page.goto(f"/my/cases/{reference}")
         assert "Suspension" in respondent_page.content()
         assert "Report completion" not in respondent_page.content()  # nothing to complete

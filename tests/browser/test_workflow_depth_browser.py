@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from ethics_cases.extensions import db
-from tests.factories.accounts import PASSWORD
+from tests.browser.helpers import fits, new_signed_in_page
 from tests.test_workflow_depth import journey_with_conduct, register_later_code
 
 pytestmark = pytest.mark.browser
@@ -17,17 +17,7 @@ pytestmark = pytest.mark.browser
 
 def _sign_in(browser, base_url, user, width=1280):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    return page
-
-
-def _fits(page) -> bool:  # type: ignore[no-untyped-def]
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    return new_signed_in_page(context, user)
 
 
 def test_procedure_depth_pages(app, browser_page, live_server, screenshot,
@@ -71,4 +61,4 @@ def test_procedure_depth_pages(app, browser_page, live_server, screenshot,
         if name == "depth_5_phone_case":
             phone.locator(".code-version summary").click()
         screenshot(phone, name)
-        assert _fits(phone), f"{path} scrolls sideways at 390px"
+        assert fits(phone), f"{path} scrolls sideways at 390px"

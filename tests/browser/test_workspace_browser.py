@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ethics_cases.workflow.models import SanctionStatus
-from tests.factories.accounts import PASSWORD
+from tests.browser.helpers import sign_in
 from tests.factories.workflow import ChairFactory, CommitteeUserFactory, SanctionFactory
 from tests.factories.workspace import staged_case
 
@@ -36,18 +36,11 @@ def _seed() -> object:
     return chair
 
 
-def _sign_in(page, user) -> None:  # type: ignore[no-untyped-def]
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_the_queue_on_a_desktop_and_a_phone(browser_page, live_server, screenshot,
                                             db_session) -> None:  # type: ignore[no-untyped-def]
     chair = _seed()
     page = browser_page
-    _sign_in(page, chair)
+    sign_in(page, chair)
     page.get_by_role("link", name="Cases", exact=True).click()
     page.wait_for_url("**/workspace/")
     rows = page.locator("tr.ws-row")
@@ -74,7 +67,7 @@ def test_the_queue_on_a_desktop_and_a_phone(browser_page, live_server, screensho
     try:
         mobile = phone.new_page()
         mobile.set_default_timeout(10_000)
-        _sign_in(mobile, chair)
+        sign_in(mobile, chair)
         mobile.goto("/workspace/")
         width = mobile.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
