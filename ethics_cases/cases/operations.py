@@ -141,16 +141,13 @@ def add_complainant_evidence(case: Case, stored: list[StoredFile]) -> list[Evide
     return rows
 
 
-def reply_as_complainant(case: Case, body: str, in_reply_to: CaseMessage | None) -> CaseMessage:
-    now = utcnow()
-    if in_reply_to is not None and (
-        in_reply_to.case_id != case.id
-        or in_reply_to.audience not in (Audience.COMPLAINANT, Audience.PARTIES)
-    ):
-        raise NotAllowedNow("That message is not addressed to you.")
+def add_party_reply(case: Case, author: PartyKind, body: str, in_reply_to: CaseMessage | None,
+                    *, now: datetime, user_id: int | None = None) -> CaseMessage:
+    """A party's message to the committee (flushed, not committed). A reply to an open request
+    for information answers it: the one place that rule lives, for complainant and respondent."""
     message = CaseMessage(
-        author_kind=PartyKind.COMPLAINANT.value, audience=Audience.COMMITTEE.value,
-        body=body.strip(), created_at=now, is_request=False,
+        author_kind=author.value, author_user_id=user_id, audience=Audience.COMMITTEE.value,
+        body=body, created_at=now, is_request=False,
         in_reply_to_id=in_reply_to.id if in_reply_to else None,
     )
     case.messages.append(message)
@@ -158,6 +155,17 @@ def reply_as_complainant(case: Case, body: str, in_reply_to: CaseMessage | None)
         in_reply_to.answered_at = now
     case.updated_at = now
     db.session.flush()
+    return message
+
+
+def reply_as_complainant(case: Case, body: str, in_reply_to: CaseMessage | None) -> CaseMessage:
+    now = utcnow()
+    if in_reply_to is not None and (
+        in_reply_to.case_id != case.id
+        or in_reply_to.audience not in (Audience.COMPLAINANT, Audience.PARTIES)
+    ):
+        raise NotAllowedNow("That message is not addressed to you.")
+    message = add_party_reply(case, PartyKind.COMPLAINANT, body.strip(), in_reply_to, now=now)
     auditing.record("case.message.sent", message, case_ref=case.reference,
                     details={"message_id": message.id,
                              "in_reply_to_id": message.in_reply_to_id, "author": "complainant"})

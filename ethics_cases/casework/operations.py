@@ -29,6 +29,7 @@ from ..cases.models import Audience, Case, CaseMessage, Evidence, PartyKind
 from ..extensions import db
 from ..security import Role
 from ..types import utcnow
+from ..workflow.context import Refused
 from ..workflow.models import CaseWorkflow, PanelSeat
 from .models import (
     CaseTag,
@@ -43,14 +44,9 @@ MAX_NOTE = 20_000
 MAX_TAGS_PER_CASE = 12
 
 
-class CaseworkRefused(Exception):
-    """The action may not be taken; ``message`` says why in plain words, ``field`` names the
-    form field to fix when there is one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class CaseworkRefused(Refused):
+    """A casework action may not be taken; the same shape as a refused workflow step
+    (``message`` in plain words, ``field`` to fix), so views show both alike."""
 
 
 class VersionConflict(CaseworkRefused):

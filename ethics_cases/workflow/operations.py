@@ -265,6 +265,7 @@ def reply_as_respondent(case: Case, user: User, body: str, request_id: int | Non
     """The respondent answers a request for information (or writes to the committee): one
     message, the request marked answered, one audit event; committed here."""
     from ..cases.models import Audience, CaseMessage, PartyKind
+    from ..cases.operations import add_party_reply
 
     body = body.strip()
     if not body:
@@ -277,15 +278,8 @@ def reply_as_respondent(case: Case, user: User, body: str, request_id: int | Non
         if request is not None and (request.case_id != case.id or request.audience not in (
                 Audience.RESPONDENT.value, Audience.PARTIES.value)):
             raise Refused("That message is not addressed to you.")
-        now = utcnow()
-        message = CaseMessage(author_kind=PartyKind.RESPONDENT.value, author_user_id=user.id,
-                              audience=Audience.COMMITTEE.value, body=body, created_at=now,
-                              in_reply_to_id=request.id if request else None)
-        case.messages.append(message)
-        if request is not None and request.is_request and request.answered_at is None:
-            request.answered_at = now
-        case.updated_at = now
-        db.session.flush()
+        message = add_party_reply(case, PartyKind.RESPONDENT, body, request, now=utcnow(),
+                                  user_id=user.id)
         audit.record("case.message.sent", case, case_ref=case.reference,
                      actor=audit.Actor("user", str(user.id), "User"),
                      details={"message_id": message.id, "in_reply_to_id": message.in_reply_to_id,
