@@ -16,6 +16,9 @@ what the app does for one request: routing, sign-in, every query, the template.
 
 Prints median and p95 in ms and the ratios. Aims (issue 8): queue ≤ 2× its floor, and no more
 than 1.3× slower at 100k than at 10k (compare two runs); case page ≤ 2×.
+
+``--statements`` also prints every SQL statement of one case-page request with its time;
+``--profile`` prints the top functions (cProfile, cumulative) of ten case-page requests.
 """
 
 from __future__ import annotations
@@ -161,6 +164,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--history", type=int, default=200)
     parser.add_argument("--state", default="awaiting_response")
+    parser.add_argument("--statements", action="store_true",
+                        help="list the SQL statements of one case-page request")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile ten case-page requests (top 40, cumulative)")
     args = parser.parse_args()
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url,
@@ -209,6 +216,49 @@ def main() -> None:
     print(f"case page ({reference}, {events} history events): app {app_c[0]:.1f} ms "
           f"(p95 {app_c[1]:.1f}) | floor {floor_c[0]:.1f} ms (p95 {floor_c[1]:.1f}) | ratio "
           f"{app_c[0] / floor_c[0]:.2f}x")
+    if args.statements:
+        print_statements(app, lambda: client.get(f"/cases/{reference}"))
+    if args.profile:
+        profile(lambda: client.get(f"/cases/{reference}"), 10)
+
+
+def print_statements(app: Flask, get: Callable[[], object]) -> None:
+    """Every statement one request issues, with its duration (first 100 characters)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, float]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        conn.info["bench_began"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append((" ".join(statement.split())[:100],
+                     (time.perf_counter() - conn.info["bench_began"]) * 1000))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        get()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    print(f"{len(seen)} statements, {sum(t for _, t in seen):.1f} ms in the driver:")
+    for statement, took in seen:
+        print(f"  {took:6.2f} ms  {statement}")
+
+
+def profile(get: Callable[[], object], requests: int) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        get()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":
