@@ -7,6 +7,9 @@ audit event it stands for, and its unique key (case, kind, state, due date, lead
 ``flask deadlines run`` idempotent: a second run finds the row and sends nothing, and two runs
 at once cannot both insert it. Keying on ``due_at`` means an extended deadline gets its own
 reminders.
+
+``CaseStateCount`` is how many cases are in each state, kept by database triggers on ``cases``
+(migration ``0012_queue_counts``), so the queue's counts cost the same at 10k and 100k cases.
 """
 
 from __future__ import annotations
@@ -43,6 +46,18 @@ class DeadlineNotice(db.Model):
     lead_days: Mapped[int] = mapped_column(Integer, default=0)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseStateCount(db.Model):
+    """The number of cases in ``state``, maintained by triggers on ``cases`` (insert, update of
+    ``state``, delete), not by Python: every writer, bulk copies and ``flask demo generate``
+    included, keeps it right, and it commits or rolls back with the change it counts. Read by
+    ``queries.stage_counts``; never written by the application."""
+
+    __tablename__ = "case_state_counts"
+
+    state: Mapped[str] = mapped_column(String(40), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # The queue filters by clause and by sanction with ``cases.id IN (SELECT case_id ...)``: these

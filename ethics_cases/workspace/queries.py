@@ -1,5 +1,12 @@
 """The committee's queue: which cases a person may see, who a case is waiting on, filters,
-sorts, pages and counts, each as one SQL statement whatever the caseload.
+sorts, pages and counts, in a fixed handful of SQL statements whose cost does not grow with the
+caseload.
+
+Counts: a person's cases per stage are the maintained per-state counts (``CaseStateCount``,
+kept by triggers) minus the few cases hidden from them, so they are exact and cheap. Counts that
+cannot be maintained (a filtered total, overdue, due soon, my cases, needs my action) stop
+counting after ``COUNT_CAP`` rows and show "1,000+" (``Count``): each reaches its rows through an
+index, so at most ``COUNT_CAP + 1`` rows are read however large the caseload.
 
 Visibility: committee members, the chair and administrators see every case except those they
 are a party to (complainant or respondent) and those whose panel they left (recused, or
@@ -15,7 +22,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import aliased, contains_eager
 
 from ..accounts.models import Member, User, UserRole
@@ -32,6 +51,7 @@ from ..workflow.models import (
     SanctionStatus,
 )
 from ..workflow.procedure import STATES, STATES_BY_NAME
+from .models import CaseStateCount
 
 FINAL_STATES: frozenset[str] = frozenset(s.name for s in STATES if s.final)
 OPEN_STATES: tuple[str, ...] = tuple(s.name for s in STATES if not s.final)
@@ -75,6 +95,26 @@ SORTS: dict[str, str] = {
 VIEWS: dict[str, str] = {"all": "All cases", "mine": "My cases", "action": "Needs my action"}
 STAGE_CHOICES: dict[str, str] = {"open": "Open", "closed": "Finished", "all": "Any stage",
                                  **{s.name: s.title for s in STATES}}
+#: Counts that cannot be maintained stop here and show "1,000+": reading more rows would make
+#: the page slower as the caseload grows, and nobody works through more than this from a count.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number of cases, or ``capped``: there are more than ``n`` (counting stopped)."""
+
+    n: int
+    capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.n:,}+" if self.capped else f"{self.n:,}"
+
+    def __add__(self, other: Count) -> Count:
+        return Count(self.n + other.n, self.capped or other.capped)
+
+    def __bool__(self) -> bool:
+        return self.n > 0 or self.capped
 
 
 @dataclass(frozen=True)
@@ -182,15 +222,36 @@ class Row:
 class Page:
     filters: Filters
     rows: list[Row]
-    total: int
+    total: Count  # capped: more cases than were counted, so the last page is not known
     page_size: int
-    stage_counts: dict[str, int]
-    tab_counts: dict[str, int]
+    stage_counts: dict[str, Count]
+    tab_counts: dict[str, Count]
     now: datetime
-    pages: int = field(init=False)
+    pages: int = field(init=False)  # the last page, or the last one counted when capped
 
     def __post_init__(self) -> None:
-        self.pages = max((self.total + self.page_size - 1) // self.page_size, 1)
+        self.pages = max((self.total.n + self.page_size - 1) // self.page_size, 1)
+
+    @property
+    def has_next(self) -> bool:
+        return self.filters.page < self.pages or self.total.capped
+
+    def _sum(self, names: Any) -> Count:
+        return sum((self.stage_counts.get(name, Count(0)) for name in names), Count(0))
+
+    @property
+    def capped(self) -> bool:
+        """Some count on the page is a lower bound."""
+        counts = [self.total, *self.stage_counts.values(), *self.tab_counts.values()]
+        return any(count.capped for count in counts)
+
+    @property
+    def open_count(self) -> Count:
+        return self._sum(OPEN_STATES)
+
+    @property
+    def finished_count(self) -> Count:
+        return self._sum(FINAL_STATES)
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -201,34 +262,36 @@ def _member_id(user: User) -> int | None:
     return member.id if member is not None else None
 
 
-def visible_to(user: User) -> ColumnElement[bool]:
-    """Cases ``user`` (already known to be committee, chair or admin) may see in the queue."""
+def hidden_from(user: User) -> Select[Any]:
+    """Ids of the cases ``user`` may not see in the queue: those they are a party to
+    (complainant or respondent) and those whose panel they left (recused, or removed after an
+    upheld objection). A few rows, each reached through an index."""
     member_id = _member_id(user)
-    # Uncorrelated subqueries (``IN (SELECT ...)``): evaluated once, not once per case.
-    left_panel = select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
-                                                 PanelSeat.recused_at.is_not(None))
-    conditions = [
-        or_(Case.complainant_user_id.is_(None), Case.complainant_user_id != user.id),
-        Case.id.notin_(left_panel),
+    parts = [
+        select(Case.id).where(Case.complainant_user_id == user.id),
+        select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
+                                        PanelSeat.recused_at.is_not(None)),
     ]
     if member_id is not None:
-        conditions.append(or_(Case.respondent_member_id.is_(None),
-                              Case.respondent_member_id != member_id))
-    return and_(*conditions)
+        parts.append(select(Case.id).where(Case.respondent_member_id == member_id))
+    return union(*parts)  # type: ignore[return-value]
 
 
+def visible_to(user: User) -> ColumnElement[bool]:
+    """Cases ``user`` (already known to be committee, chair or admin) may see in the queue:
+    all but ``hidden_from(user)``, so that counts can subtract exactly the hidden ones."""
+    # Uncorrelated (``NOT IN (SELECT ...)``): the few hidden ids are read once, not per case.
+    return Case.id.notin_(hidden_from(user))
+
+
+# Open cases are named (``state IN``), not excluded, so the (state, due_at) index serves them.
 def overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(Case.due_at.is_not(None), Case.due_at < now, Case.state.notin_(FINAL_STATES))
+    return and_(Case.state.in_(OPEN_STATES), Case.due_at.is_not(None), Case.due_at < now)
 
 
 def due_soon(now: datetime) -> ColumnElement[bool]:
-    return and_(Case.due_at >= now, Case.due_at < now + timedelta(days=DUE_SOON_DAYS),
-                Case.state.notin_(FINAL_STATES))
-
-
-def _active_seat(user: User) -> Any:
-    return Case.id.in_(select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
-                                                       PanelSeat.recused_at.is_(None)))
+    return and_(Case.state.in_(OPEN_STATES), Case.due_at >= now,
+                Case.due_at < now + timedelta(days=DUE_SOON_DAYS))
 
 
 def _investigator_is(user_id: int) -> Any:
@@ -242,8 +305,15 @@ def _officer_is(user_id: int) -> Any:
 
 
 def mine(user: User) -> ColumnElement[bool]:
-    """Cases the person is the case officer of, investigates, or sits on the panel of."""
-    return or_(_officer_is(user.id), _investigator_is(user.id), _active_seat(user))
+    """Cases the person is the case officer of, investigates, or sits on the panel of: one
+    ``IN`` over the union of their assignments, seats and investigations, each an index
+    lookup, so the database starts from the person's few cases rather than from every case."""
+    return Case.id.in_(union(
+        select(OfficerAssignment.case_id).where(OfficerAssignment.officer_user_id == user.id,
+                                                OfficerAssignment.ended_at.is_(None)),
+        select(CaseWorkflow.case_id).where(CaseWorkflow.investigator_user_id == user.id),
+        select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
+                                        PanelSeat.recused_at.is_(None))))
 
 
 def _seats_without_vote(user_id: int | None) -> Any:
@@ -274,8 +344,10 @@ def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
     if by_role:
         conditions.append(Case.state.in_(by_role))
     if "chair" in kinds:
+        # Correlated with the case: read for hearing cases only, not for every panel ever sat.
+        someone_to_vote = _seats_without_vote(None).where(PanelSeat.case_id == Case.id).exists()
         conditions.append(and_(Case.state == "hearing", or_(
-            Case.id.notin_(_seats_without_vote(None)),
+            ~someone_to_vote,
             Case.id.in_(select(PanelObjection.case_id).where(PanelObjection.ruling.is_(None))))))
     if kinds:
         conditions.append(and_(Case.state.in_(COMMITTEE_AFTER_DUE), Case.due_at < now))
@@ -301,7 +373,7 @@ def _filtered(user: User, filters: Filters, now: datetime, *, with_stage: bool =
     where: list[ColumnElement[bool]] = [visible_to(user)]
     if with_stage:
         if filters.stage == "open":
-            where.append(Case.state.notin_(FINAL_STATES))
+            where.append(Case.state.in_(OPEN_STATES))
         elif filters.stage == "closed":
             where.append(Case.state.in_(FINAL_STATES))
         elif filters.stage != "all":
@@ -353,14 +425,67 @@ def _order_by(filters: Filters) -> list[Any]:
     return [ordered, Case.id.desc() if filters.descending else Case.id.asc()]
 
 
+def _capped_count(where: list[ColumnElement[bool]], limit: int = COUNT_CAP) -> Any:
+    """``min(count, limit + 1)`` of the cases matching ``where``, as a scalar subquery: the
+    database stops after ``limit + 1`` rows (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``)."""
+    sample = _from_cases(select(literal(1).label("one"))).where(*where).limit(limit + 1)
+    return select(func.count()).select_from(sample.subquery()).scalar_subquery()
+
+
+def _count(n: int | None, limit: int = COUNT_CAP) -> Count:
+    n = int(n or 0)
+    return Count(limit, capped=True) if n > limit else Count(n)
+
+
+def stage_counts(user: User) -> dict[str, Count]:
+    """Cases per state that ``user`` may see, exactly, in one statement whatever the caseload:
+    the maintained count of each state minus ``user``'s hidden cases in it."""
+    hidden = (select(Case.state, func.count().label("n"))
+              .where(Case.id.in_(hidden_from(user))).group_by(Case.state).subquery())
+    rows = db.session.execute(
+        select(CaseStateCount.state, CaseStateCount.n - func.coalesce(hidden.c.n, 0))
+        .outerjoin(hidden, hidden.c.state == CaseStateCount.state))
+    return {state: Count(int(n)) for state, n in rows if n}
+
+
+def _filtered_stage_counts(user: User, filters: Filters,
+                           now: datetime) -> tuple[dict[str, Count], bool]:
+    """Cases per state under ``filters`` (the stage aside), from at most ``COUNT_CAP + 1``
+    of them. Returns the counts and whether they are exact; when not, each is a lower bound."""
+    sample = (_from_cases(select(Case.state))
+              .where(*_filtered(user, filters, now, with_stage=False))
+              .limit(COUNT_CAP + 1).subquery())
+    counted = dict(db.session.execute(
+        select(sample.c.state, func.count()).group_by(sample.c.state)).all())
+    exact = sum(counted.values()) <= COUNT_CAP
+    return {state: Count(int(n), capped=not exact) for state, n in counted.items()}, exact
+
+
+def _stage_total(filters: Filters, counts: dict[str, Count]) -> Count:
+    """The total of the chosen stage, from exact counts per state."""
+    names = {"open": OPEN_STATES, "closed": FINAL_STATES, "all": counts.keys()}.get(
+        filters.stage, (filters.stage,))
+    return sum((counts.get(name, Count(0)) for name in names), Count(0))
+
+
 def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50) -> Page:
-    """One page of the queue: rows (one query, plus one each for their allegations, sanctions
-    and case officers), the total (one COUNT), counts per stage (one GROUP BY) and the tab
-    counts (one query of sums)."""
+    """One page of the queue in a fixed number of statements: counts per stage (maintained,
+    or a capped sample when a view or filter narrows them), the tab counts (one statement),
+    the total only when the counts per stage cannot give it, the rows (one query, plus one
+    each for their allegations, sanctions and case officers)."""
     where = _filtered(user, filters, now)
-    total = db.session.scalar(_from_cases(select(func.count(Case.id))).where(*where)) or 0
-    pages = max((total + page_size - 1) // page_size, 1)
-    page_number = min(filters.page, pages)
+    if filters.narrowed or filters.view != "all":
+        counts, exact = _filtered_stage_counts(user, filters, now)
+    else:
+        counts, exact = stage_counts(user), True
+    # The count must reach past the requested page, so that its rows exist when it is capped.
+    limit = max(COUNT_CAP, filters.page * page_size)
+    if exact:
+        total = _stage_total(filters, counts)
+    else:
+        total = _count(db.session.scalar(select(_capped_count(where, limit))), limit)
+    pages = max((total.n + page_size - 1) // page_size, 1)
+    page_number = filters.page if total.capped else min(filters.page, pages)
     filters = replace(filters, page=page_number)
     action = needs_action(user, now)
     statement = (
@@ -388,25 +513,27 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
         for row in rows:
             row.sanction = latest.get(row.case.id)
             row.officer = officers.get(row.case.id, "")
-    stage_counts = dict(db.session.execute(
-        _from_cases(select(Case.state, func.count(Case.id)))
-        .where(*_filtered(user, filters, now, with_stage=False)).group_by(Case.state)).all())
+    open_visible = counts if not (filters.narrowed or filters.view != "all") else None
     return Page(filters=filters, rows=rows, total=total, page_size=page_size,
-                stage_counts=stage_counts, tab_counts=tab_counts(user, now), now=now)
+                stage_counts=counts, tab_counts=tab_counts(user, now, open_visible), now=now)
 
 
-def tab_counts(user: User, now: datetime) -> dict[str, int]:
-    """Open cases: all, mine, needing my action, overdue, due soon. One COUNT each, so each
-    uses its own index (state; state and due date; the small sets of the person's seats,
-    assignments and investigations) instead of one scan evaluating every condition per row."""
-    base = [visible_to(user), Case.state.notin_(FINAL_STATES)]
-    conditions = {"all": None, "mine": mine(user), "action": needs_action(user, now),
-                  "overdue": overdue(now), "soon": due_soon(now)}
-    counts = {}
-    for name, condition in conditions.items():
-        where = base if condition is None else [*base, condition]
-        counts[name] = int(db.session.scalar(
-            _from_cases(select(func.count(Case.id))).where(*where)) or 0)
+def tab_counts(user: User, now: datetime,
+               visible_per_state: dict[str, Count] | None = None) -> dict[str, Count]:
+    """Open cases: all, mine, needing my action, overdue, due soon. "All" is the sum of the
+    person's maintained counts per state (``visible_per_state``, read here when not given);
+    the others are capped counts, each reaching its rows through an index (mine: the person's
+    assignments and seats; overdue and due soon: state and due date; needs my action: the
+    states waiting on their role and their own seats), all four in one statement."""
+    per_state = visible_per_state if visible_per_state is not None else stage_counts(user)
+    open_visible = [visible_to(user), Case.state.in_(OPEN_STATES)]
+    capped = {"mine": mine(user), "action": needs_action(user, now),
+              "overdue": overdue(now), "soon": due_soon(now)}
+    counted = db.session.execute(select(*(
+        _capped_count([*open_visible, condition]).label(name)
+        for name, condition in capped.items()))).one()
+    counts = {"all": sum((per_state.get(name, Count(0)) for name in OPEN_STATES), Count(0))}
+    counts.update({name: _count(getattr(counted, name)) for name in capped})
     return counts
 
 

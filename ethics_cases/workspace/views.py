@@ -30,7 +30,8 @@ def queue() -> str:
         sorts=queries.SORTS, stage_choices=queries.STAGE_CHOICES, states=queries.STATES,
         final_states=queries.FINAL_STATES, sanctions=code.sanctions,
         clause_ids=[clause.id for clause in code.clauses],
-        assignees=queries.assignee_choices(), due_soon_days=queries.DUE_SOON_DAYS)
+        assignees=queries.assignee_choices(), due_soon_days=queries.DUE_SOON_DAYS,
+        count_cap=queries.COUNT_CAP)
 
 
 @bp.route("/assets/workspace.css")
