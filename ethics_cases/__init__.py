@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from .config import DEFAULTS, MIN_SECRET_KEY_LENGTH
@@ -20,6 +21,22 @@ class ConfigurationError(RuntimeError):
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app; refuse to build it with an unsafe configuration or an invalid Code.
+
+    Under a ``flask`` command the refusal is one line ("Error: Refusing to start: <file>:<line>:
+    <problem>") and exit status 1 rather than a traceback; elsewhere (gunicorn, tests) the
+    error itself is raised."""
+    from .code import CodeFileError
+
+    try:
+        return _build_app(config)
+    except (ConfigurationError, CodeFileError) as error:
+        if click.get_current_context(silent=True) is None:
+            raise
+        raise click.ClickException(f"Refusing to start: {error}") from error
+
+
+def _build_app(config: Mapping[str, object] | None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)

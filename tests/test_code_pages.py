@@ -190,6 +190,18 @@ def test_app_refuses_to_start_on_an_invalid_code(tmp_path: Path, app_config) -> 
     assert str(caught.value).startswith(f"{path}:{line}: sanctions out of order")
 
 
+def test_a_flask_command_refuses_an_invalid_code_in_one_line(tmp_path: Path, app_config) -> None:
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    path, line = _broken_copy(tmp_path)
+    broken = {**app_config, "CODE_OF_ETHICS_PATH": str(path)}
+    result = CliRunner().invoke(FlaskGroup(create_app=lambda: create_app(broken)), ["routes"])
+    assert result.exit_code == 1
+    [message] = result.output.strip().splitlines()
+    assert message.startswith(f"Error: Refusing to start: {path}:{line}: sanctions out of order")
+
+
 def test_cli_check_prints_a_summary(runner) -> None:
     code = load_code(CODE_FILE)
     result = runner.invoke(args=["code", "check"])

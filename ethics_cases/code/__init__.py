@@ -47,12 +47,7 @@ __all__ = [
 def init_app(app: Flask) -> None:
     """Load the configured Code into ``app.extensions``; refuse to start if it is invalid."""
     path = str(app.config["CODE_OF_ETHICS_PATH"])
-    try:
-        code = load_code(path)
-    except CodeFileError as error:
-        app.logger.error("Refusing to start: the Code of Ethics is invalid: %s", error)
-        raise
-    app.extensions[EXTENSION_KEY] = code
+    app.extensions[EXTENSION_KEY] = load_code(path)  # raises CodeFileError: <file>:<line>: ...
 
 
 def current_code() -> Code:
