@@ -161,10 +161,12 @@ def test_withdrawal_needs_a_reason_and_then_closes_the_complaint(client, db_sess
     case = CaseFactory(due_at=datetime.now(UTC) + timedelta(days=3))
     _open(client, case)
     url = f"/complaint/case/{case.reference}/withdraw"
-    refused = client.post(url, data={"reason": "", "confirm": "y"})
+    refused = client.post(url, data={"reason": "", "confirm": "y", "expected_version": "1"})
     assert refused.status_code == 422
     assert "Please give a reason" in refused.get_data(as_text=True)
-    assert client.post(url, data={"reason": "We settled it.", "confirm": "y"}).status_code == 302
+    assert 'name="expected_version" type="hidden" value="1"' in refused.get_data(as_text=True)
+    assert client.post(url, data={"reason": "We settled it.", "confirm": "y",
+                                  "expected_version": "1"}).status_code == 302
     db_session.refresh(case)
     assert case.state == "withdrawn" and case.withdrawal_reason == "We settled it."
     assert case.withdrawn_at is not None and case.due_at is None and case.version == 2
@@ -172,11 +174,32 @@ def test_withdrawal_needs_a_reason_and_then_closes_the_complaint(client, db_sess
     assert "Where it stands: Withdrawn" in html and "Withdraw my complaint" not in html
 
 
+def test_a_withdrawal_from_a_page_the_committee_has_since_changed_is_not_applied(
+        client, db_session):
+    case = CaseFactory(due_at=datetime.now(UTC) + timedelta(days=3))
+    _open(client, case)
+    shown = client.get(f"/complaint/case/{case.reference}").get_data(as_text=True)
+    assert 'name="expected_version" type="hidden" value="1"' in shown
+    case.version = 2  # the committee acted meanwhile (e.g. started screening)
+    db_session.commit()
+    response = client.post(f"/complaint/case/{case.reference}/withdraw",
+                           data={"reason": "settled", "confirm": "y", "expected_version": "1"},
+                           follow_redirects=True)
+    assert "The committee changed your case while you were writing" in response.get_data(
+        as_text=True)
+    db_session.refresh(case)
+    assert case.state != "withdrawn" and case.version == 2
+    missing = client.post(f"/complaint/case/{case.reference}/withdraw",
+                          data={"reason": "settled", "confirm": "y"})
+    assert missing.status_code == 422 and "This page was out of date" in missing.get_data(
+        as_text=True)
+
+
 def test_withdrawal_after_a_decision_is_refused(client, db_session):
     case = CaseFactory(state="decided")
     _open(client, case)
     client.post(f"/complaint/case/{case.reference}/withdraw",
-                data={"reason": "changed my mind", "confirm": "y"})
+                data={"reason": "changed my mind", "confirm": "y", "expected_version": "1"})
     db_session.refresh(case)
     assert case.state == "decided"
 
@@ -186,7 +209,7 @@ def test_complainant_actions_are_audited_as_the_complainant(client, db_session):
     _open(client, case)
     client.post(f"/complaint/case/{case.reference}/reply", data={"body": "A message"})
     client.post(f"/complaint/case/{case.reference}/withdraw",
-                data={"reason": "private reason text", "confirm": "y"})
+                data={"reason": "private reason text", "confirm": "y", "expected_version": "1"})
     events = db_session.scalars(select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).all()
     assert [e.action for e in events] == ["case.message.sent", "case.transition.withdraw"]
     assert {(e.actor_kind, e.actor_id, e.case_ref) for e in events} == {

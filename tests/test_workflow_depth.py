@@ -574,9 +574,10 @@ def test_open_cases_cannot_be_reopened(app_ctx, db_session):
 def test_withdrawal_on_the_complainants_page_is_one_workflow_step(app, client, db_session):
     with app.app_context():
         journey = Journey().to_awaiting_response()
+        version = journey.case.version
     client.post("/complaint/check", data={"reference": journey.ref, "key": FOLLOWUP_KEY})
-    response = client.post(f"/complaint/case/{journey.ref}/withdraw",
-                           data={"reason": "We settled it.", "confirm": "y"})
+    response = client.post(f"/complaint/case/{journey.ref}/withdraw", data={
+        "reason": "We settled it.", "confirm": "y", "expected_version": str(version)})
     assert response.status_code == 302
     with app.app_context():
         recorded = events(journey.ref)

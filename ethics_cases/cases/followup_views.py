@@ -108,7 +108,7 @@ def _render_case(case: Case, *, reply_form: ReplyForm | None = None,
         open_requests=open_requests,
         reply_form=reply_form or ReplyForm(formdata=None),
         evidence_form=evidence_form or EvidenceForm(formdata=None),
-        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None, expected_version=case.version),
         evidence_errors=evidence_errors or [], can_withdraw=can_withdraw(case.state),
         human_size=evidence.human_size, limits=evidence,
     ), status
@@ -185,7 +185,8 @@ def withdraw(reference: str):
         return _render_case(case, withdraw_form=form, status=422)
     try:  # the workflow's ``withdraw`` step: it commits (or rolls back) itself
         operations.withdraw_complaint(case, form.reason.data or "",
-                                      current_user._get_current_object())
+                                      current_user._get_current_object(),
+                                      expected_version=form.expected_version.data)
     except operations.NotAllowedNow as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("intake.case_page", reference=case.reference))

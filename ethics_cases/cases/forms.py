@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
@@ -135,6 +136,9 @@ class EvidenceForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
+    # The case's version when the page was shown: a change by the committee since is detected.
+    expected_version = IntegerField(widget=HiddenField.widget, validators=[
+        InputRequired("This page was out of date. Please read it again and then decide.")])
     reason = TextAreaField("Why are you withdrawing? (this helps the committee)", validators=[
         InputRequired("Please give a reason, even a short one."), Length(max=5000)])
     confirm = BooleanField("Yes, I want to withdraw my complaint.", validators=[

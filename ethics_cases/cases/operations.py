@@ -172,10 +172,12 @@ def reply_as_complainant(case: Case, body: str, in_reply_to: CaseMessage | None)
     return message
 
 
-def withdraw_complaint(case: Case, reason: str, user: Any = None) -> Case:
+def withdraw_complaint(case: Case, reason: str, user: Any = None, *,
+                       expected_version: int | None = None) -> Case:
     """Withdraw through the workflow's own ``withdraw`` step: one transition, one audit event,
     committed by ``fire`` (unlike this module's other actions). ``user`` is the signed-in
     complainant when they have an account; otherwise the case grant acts as the complainant.
+    ``expected_version`` is the version the complainant's page showed (default: as loaded).
     Raises ``NotAllowedNow`` when the procedure refuses, ``CaseChanged`` when someone else
     changed the case first."""
     from ..workflow import operations as workflow
@@ -190,7 +192,8 @@ def withdraw_complaint(case: Case, reason: str, user: Any = None) -> Case:
         )
     try:
         return workflow.fire(case, "withdraw", user if by_account else None, {},
-                             expected_version=case.version, reason=reason,
+                             expected_version=(case.version if expected_version is None
+                                               else expected_version), reason=reason,
                              complainant_grant=not by_account)
     except Refused as refusal:
         raise NotAllowedNow(refusal.message) from None
