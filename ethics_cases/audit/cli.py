@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from datetime import UTC, datetime
 
 import click
@@ -12,7 +14,7 @@ from flask.cli import AppGroup
 from ..extensions import db
 from . import checkpoint as checkpoints
 from .export import exported_rows, write_csv, write_jsonl
-from .verify import Seal, head_seq, reading_connection, verify_chain
+from .verify import PARALLEL_THRESHOLD, Seal, head_seq, reading_connection, verify_chain
 
 PROGRESS_EVERY = 100_000
 
@@ -25,7 +27,11 @@ audit_cli = AppGroup("audit", help="Verify, seal and export the tamper-evident a
 @click.option("--checkpoint", "checkpoint_files", multiple=True,
               type=click.Path(exists=True, dir_okay=False),
               help="A checkpoint file written by `audit checkpoint` (repeatable).")
-def verify(fast: bool, checkpoint_files: tuple[str, ...]) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
+              show_default="the number of CPUs",
+              help="Processes that check seq ranges at once (1: one pass in this process). "
+                   f"Chains under {PARALLEL_THRESHOLD:,} events are always checked in one.")
+def verify(fast: bool, checkpoint_files: tuple[str, ...], workers: int) -> None:
     """Walk the whole chain; exit 0 if intact, 1 at the first broken event (and why)."""
     with reading_connection() as connection:
         seals: list[Seal] = []
@@ -44,23 +50,37 @@ def verify(fast: bool, checkpoint_files: tuple[str, ...]) -> None:
         if sys.stderr.isatty():
             with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
                 result = verify_chain(connection, full=not fast, seals=seals,
-                                      progress=bar.update, progress_every=10_000)
+                                      progress=bar.update, progress_every=10_000,
+                                      workers=workers)
         else:
-            done = 0
-
-            def progress(step: int) -> None:
-                nonlocal done
-                done += step
-                click.echo(f"verified {done} of {total} events", err=True)
-
-            result = verify_chain(connection, full=not fast, seals=seals, progress=progress,
-                                  progress_every=PROGRESS_EVERY)
+            result = verify_chain(connection, full=not fast, seals=seals,
+                                  progress=ProgressLines(total), progress_every=PROGRESS_EVERY,
+                                  workers=workers)
     if result.ok:
         sealed = f"; {result.checkpoints_checked} checkpoint(s) match" if seals else ""
         click.echo(result.summary() + sealed)
         return
     click.echo(result.summary(), err=True)
     raise SystemExit(1)
+
+
+class ProgressLines:
+    """Progress for logs (stderr is not a terminal): one line per step, with the rate and ETA.
+
+    A terminal gets click's progress bar instead, one line redrawn in place with its ETA.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.started = total, 0, time.monotonic()
+
+    def __call__(self, step: int) -> None:
+        self.done += step
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.done / elapsed
+        remaining = max(self.total - self.done, 0) / rate if rate else 0.0
+        click.echo(f"verified {self.done} of {self.total} events "
+                   f"({self.done / max(self.total, 1):.0%}, {rate:,.0f}/s, "
+                   f"ETA {remaining:.0f} s)", err=True)
 
 
 @audit_cli.command("checkpoint")
