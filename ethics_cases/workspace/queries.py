@@ -35,7 +35,7 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..accounts.models import Member, User, UserRole
 from ..cases.models import Allegation, Case
@@ -425,14 +425,17 @@ def _order_by(filters: Filters) -> list[Any]:
     return [ordered, Case.id.desc() if filters.descending else Case.id.asc()]
 
 
-def _capped_count(where: list[ColumnElement[bool]], limit: int = COUNT_CAP) -> Any:
-    """``min(count, limit + 1)`` of the cases matching ``where``, as a scalar subquery: the
-    database stops after ``limit + 1`` rows (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``)."""
+def _capped_count(where: list[ColumnElement[bool]], limit: int | None = None) -> Any:
+    """``min(count, limit + 1)`` of the cases matching ``where`` (``limit``: ``COUNT_CAP``),
+    as a scalar subquery: the database stops after ``limit + 1`` rows
+    (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``)."""
+    limit = COUNT_CAP if limit is None else limit
     sample = _from_cases(select(literal(1).label("one"))).where(*where).limit(limit + 1)
     return select(func.count()).select_from(sample.subquery()).scalar_subquery()
 
 
-def _count(n: int | None, limit: int = COUNT_CAP) -> Count:
+def _count(n: int | None, limit: int | None = None) -> Count:
+    limit = COUNT_CAP if limit is None else limit
     n = int(n or 0)
     return Count(limit, capped=True) if n > limit else Count(n)
 
@@ -492,7 +495,9 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
         select(Case, CaseWorkflow, case((action, literal(True)), else_=False))
         .select_from(Case).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
         .outerjoin(Member, Member.id == Case.respondent_member_id)
-        .options(contains_eager(Case.respondent).lazyload(Member.user))  # not shown
+        .options(contains_eager(Case.respondent).lazyload(Member.user),  # not shown
+                 joinedload(CaseWorkflow.investigator).lazyload(User.member),  # name only
+                 joinedload(CaseWorkflow.investigator).lazyload(User.role_grants))
         .where(*where).order_by(*_order_by(filters))
         .limit(page_size).offset((page_number - 1) * page_size)
     )
