@@ -131,6 +131,56 @@ def test_panel_members_are_emailed_on_appointment_and_hearing(app, db_session):
             journey.respondent.email, journey.case.complainant_email}
 
 
+def test_objections_reach_the_chair_and_the_ruling_reaches_the_objector_and_the_panelist(
+        app, db_session):
+    from ethics_cases.workflow.models import PanelObjection, PanelSeat
+
+    with app.app_context():
+        journey = Journey().to_hearing()
+        seat = db.session.scalar(select(PanelSeat).where(
+            PanelSeat.case_id == journey.case_id, PanelSeat.user_id == journey.panel[0].id))
+        first = db.session.scalar(select(db.func.max(OutboxMessage.id)))
+        journey.fire("object_to_panelist", journey.respondent, {"seat_id": seat.id},
+                     reason="She supervised my former business partner.")
+        [to_chair] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > first))
+        assert (to_chair.to_address, to_chair.template) == (journey.chair.email, "objection_filed")
+        assert journey.panel[0].full_name in to_chair.body_text
+        assert "business partner" not in to_chair.body_text  # grounds stay on the case page
+        objection = db.session.scalar(select(PanelObjection))
+        first = db.session.scalar(select(db.func.max(OutboxMessage.id)))
+        journey.fire("rule_on_objection", journey.chair,
+                     {"objection_id": objection.id, "objection_ruling": "upheld"},
+                     reason="A close professional link.")
+        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > first)).all()
+        assert sorted((r.to_address, r.template) for r in rows) == sorted([
+            (journey.respondent.email, "objection_ruled"),
+            (journey.panel[0].email, "panel_seat_ended")])
+        ruled = next(r for r in rows if r.template == "objection_ruled")
+        assert "upheld your objection to " + journey.panel[0].full_name in " ".join(
+            ruled.body_text.split())
+        assert "A close professional link." in ruled.body_text
+
+
+def test_a_rejected_objection_tells_the_objector_only(app, db_session):
+    from ethics_cases.workflow.models import PanelObjection, PanelSeat
+
+    with app.app_context():
+        journey = Journey().to_hearing()
+        seat = db.session.scalar(select(PanelSeat).where(PanelSeat.case_id == journey.case_id))
+        journey.fire("object_to_panelist", None, {"seat_id": seat.id}, reason="He seems biased.",
+                     complainant_grant=True)
+        objection = db.session.scalar(select(PanelObjection))
+        first = db.session.scalar(select(db.func.max(OutboxMessage.id)))
+        journey.fire("rule_on_objection", journey.chair,
+                     {"objection_id": objection.id, "objection_ruling": "rejected"},
+                     reason="No link shown.")
+        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > first)).all()
+        assert [(r.to_address, r.template) for r in rows] == [
+            (journey.case.complainant_email, "objection_ruled")]
+        assert "rejected your objection" in rows[0].body_text
+        assert "No link shown." in rows[0].body_text
+
+
 def test_a_broken_template_never_costs_the_committee_its_action(app, db_session, tmp_path):
     folder = tmp_path / "templates" / "notifications"
     folder.mkdir(parents=True)

@@ -19,9 +19,10 @@ from typing import Any
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
-from ..accounts.models import User
+from ..accounts.models import User, UserRole
 from ..cases.identity import complainant_display_for, redact_for
 from ..extensions import db
+from ..security import Role
 from ..workflow import guards, listeners
 from ..workflow.context import StepContext
 from ..workflow.models import PanelSeat
@@ -31,7 +32,9 @@ from .render import Recipient, notify
 
 #: trigger -> (party, template). Parties: complainant, respondent, panel (the seated,
 #: non-recused members of the current panel), investigator, appointed (the member just
-#: seated), addressed (the party a request for information is addressed to).
+#: seated), addressed (the party a request for information is addressed to), chairs (every
+#: active chair), objector (the party whose objection was ruled on), removed (the panelist an
+#: upheld objection took off the panel).
 STEP_MAIL: dict[str, tuple[tuple[str, str], ...]] = {
     "accept": (("respondent", "case_opened_respondent"), ("complainant", "complaint_accepted")),
     "dismiss": (("complainant", "complaint_dismissed"),),
@@ -59,6 +62,8 @@ STEP_MAIL: dict[str, tuple[tuple[str, str], ...]] = {
     "stay": (("complainant", "case_update"), ("respondent", "case_update")),
     "lift_stay": (("complainant", "case_update"), ("respondent", "case_update")),
     "reopen": (("complainant", "case_update"), ("respondent", "case_update")),
+    "object_to_panelist": (("chairs", "objection_filed"),),
+    "rule_on_objection": (("objector", "objection_ruled"), ("removed", "panel_seat_ended")),
 }
 
 #: One plain sentence per (trigger, party) for the ``case_update`` template.
@@ -150,7 +155,22 @@ def recipients_for(ctx: StepContext, party: str) -> list[Recipient]:
         return _user_recipients([i for i in [ctx.flow.investigator_user_id] if i], "committee")
     if party == "appointed":
         return _user_recipients([i for i in [ctx.details.get("user_id")] if i], "panelist")
+    if party == "chairs":
+        chairs = db.session.scalars(select(UserRole.user_id).where(UserRole.role == Role.CHAIR))
+        return _user_recipients(list(chairs), "committee")
+    if party == "objector":
+        objection = ctx.cache.get("objection")
+        return recipients_for(ctx, objection.objector) if objection is not None else []
+    if party == "removed":
+        return _user_recipients([ctx.details["user_id"]] if ctx.details.get("removed") else [],
+                                "panelist")
     return []
+
+
+def _objected_panelist(ctx: StepContext) -> str:
+    """The panel member an objection is about: every party was told the panel by name."""
+    seat = ctx.cache.get("objection_seat") or getattr(ctx.cache.get("objection"), "seat", None)
+    return seat.user.full_name if seat is not None else ""
 
 
 def _link(ctx: StepContext, role: str) -> tuple[str, bool]:
@@ -180,6 +200,8 @@ def mail_context(ctx: StepContext, recipient: Recipient, new_state: str,
                   "heard from you by then, the complaint will be closed.")
     elif ctx.trigger == "request_information" and role == ctx.details.get("audience"):
         reason = redact_for(viewer, ctx.case, ctx.reason) if role == "respondent" else ctx.reason
+    elif ctx.trigger == "rule_on_objection" and role in ("complainant", "respondent"):
+        reason = redact_for(viewer, ctx.case, ctx.reason)  # the ruling's reasons, for the objector
     state = STATES_BY_NAME.get(new_state)
     return {
         "party": role, "link": link, "link_needs_key": needs_key, "reason": reason,
@@ -190,6 +212,8 @@ def mail_context(ctx: StepContext, recipient: Recipient, new_state: str,
         "what_happened": UPDATES.get((ctx.trigger, role), ""),
         "letters": [letter for letter in issued if letter.recipient == role],
         "appeal_outcome": ctx.details.get("outcome", ""),
+        "panelist_name": _objected_panelist(ctx), "objector": ctx.details.get("objector", ""),
+        "ruling": ctx.details.get("ruling", ""),
     }
 
 
