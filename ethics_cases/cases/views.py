@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..code import current_code
 from ..extensions import db
@@ -28,19 +28,29 @@ def index():
 @bp.route("/<reference>")
 @roles_required(Role.COMMITTEE, Role.CHAIR, Role.ADMIN)
 def show(reference: str):
+    """The committee's case page. What the page needs is read once here and handed to the
+    sections (the workflow box is built once and also gives the Code that applies), so the
+    number of statements is fixed whatever the case holds (tests/test_case_page_queries.py)."""
     case = db.session.scalar(
         select(Case).where(Case.reference == reference.upper())
         .options(selectinload(Case.evidence), selectinload(Case.messages))
     )
     if case is None or not access.can_view_case(current_user, case, access.case_grants()):
         abort(404)
-    from ..types import utcnow
-    from ..workflow.code_versions import applicable
+    from ..accounts.models import User
+    from ..workflow import panel
     from ..workflow.models import CaseWorkflow
 
+    # Held for the whole request, so the boxes find it in the identity map instead of reading
+    # it again; the investigator is shown by name only, so their roles and roll entry (loaded
+    # eagerly for signed-in users) are left to load on access.
+    _held_flow = db.session.get(CaseWorkflow, case.id, options=[
+        joinedload(CaseWorkflow.investigator).lazyload(User.role_grants),
+        joinedload(CaseWorkflow.investigator).lazyload(User.member)])
+    workflow_box = panel.case_box(case, current_user)
     # Allegations are judged against the Code in force when the conduct happened, so quote
     # that version's wording, not today's.
-    applies = applicable(case, db.session.get(CaseWorkflow, case.id), utcnow().date())
+    applies = workflow_box.code
     if applies is not None:
         allegations = [(a, applies.text_of(a.clause_id)) for a in case.allegations]
     else:
@@ -49,7 +59,7 @@ def show(reference: str):
                         else None) for a in case.allegations]
     return render_template("cases/show.html", case=case, allegations=allegations,
                            applies=applies, stage=stage_for(case.state),
-                           human_size=evidence.human_size,
+                           human_size=evidence.human_size, workflow_box=workflow_box,
                            history=auditing.case_history(case.reference))
 
 

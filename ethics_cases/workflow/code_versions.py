@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from ..code import current_code
 from ..extensions import db
@@ -30,8 +30,13 @@ class ClauseChange:
     after: str
 
 
-@lru_cache(maxsize=32)
-def _clauses(fingerprint: str, canonical_json: str) -> dict[str, str]:
+#: Clause ID -> wording, per fingerprint, for this process. A kept version never changes: its
+#: fingerprint is the SHA-256 of its canonical JSON (and unique), so what was parsed once for a
+#: fingerprint is right forever. There are a handful of versions, so the dict stays small.
+_CLAUSES: dict[str, dict[str, str]] = {}
+
+
+def _parse_clauses(canonical_json: str) -> dict[str, str]:
     data = json.loads(canonical_json)
     return {clause["id"]: clause["text"]
             for part in data.get("parts", ())
@@ -40,8 +45,13 @@ def _clauses(fingerprint: str, canonical_json: str) -> dict[str, str]:
 
 
 def clauses_of(version: CodeVersion) -> dict[str, str]:
-    """Clause ID -> wording of ``version`` (parsed once per fingerprint)."""
-    return _clauses(version.fingerprint, version.canonical_json)
+    """Clause ID -> wording of ``version``, parsed once per fingerprint and process. The
+    version's JSON (the whole Code, tens of kilobytes) is read from the database only the first
+    time: reads here defer that column, and a cache hit never touches it."""
+    clauses = _CLAUSES.get(version.fingerprint)
+    if clauses is None:
+        clauses = _CLAUSES[version.fingerprint] = _parse_clauses(version.canonical_json)
+    return clauses
 
 
 def conduct_date(case: Any) -> date:
@@ -57,16 +67,30 @@ def register_running_code() -> CodeVersion:
     return ensure_code_version_registered(current_code())
 
 
+def kept_versions() -> list[CodeVersion]:
+    """Every kept version, oldest first, without its JSON (one statement: a Code has a handful
+    of versions over the years, so this is a few short rows, and it sees a version registered a
+    moment ago by another process)."""
+    return list(db.session.scalars(
+        select(CodeVersion).options(defer(CodeVersion.canonical_json))
+        .order_by(CodeVersion.effective_date, CodeVersion.id)))
+
+
+def _in_force(versions: list[CodeVersion], day: date) -> CodeVersion | None:
+    """Of ``versions`` (oldest first), the latest effective on or before ``day``, else (conduct
+    older than every kept version) the earliest one."""
+    chosen = None
+    for version in versions:
+        if version.effective_date > day:
+            break
+        chosen = version
+    return chosen if chosen is not None or not versions else versions[0]
+
+
 def version_in_force(day: date) -> CodeVersion | None:
     """The kept version in force on ``day``: the latest effective on or before it, else (conduct
     older than every kept version) the earliest one."""
-    row = db.session.scalar(
-        select(CodeVersion).where(CodeVersion.effective_date <= day)
-        .order_by(CodeVersion.effective_date.desc(), CodeVersion.id.desc()).limit(1))
-    if row is None:
-        row = db.session.scalar(select(CodeVersion).order_by(CodeVersion.effective_date,
-                                                             CodeVersion.id).limit(1))
-    return row
+    return _in_force(kept_versions(), day)
 
 
 def bind(case: Any, flow: Any) -> CodeVersion | None:
@@ -105,18 +129,31 @@ def diff(before: dict[str, str], after: dict[str, str]) -> tuple[ClauseChange, .
     return tuple(changes)
 
 
+#: ``diff`` results per (fingerprint, fingerprint): kept versions are immutable.
+_DIFFS: dict[tuple[str, str], tuple[ClauseChange, ...]] = {}
+
+
+def changes_between(before: CodeVersion, after: CodeVersion) -> tuple[ClauseChange, ...]:
+    """The clause-level difference of two kept versions, computed once per pair and process."""
+    key = (before.fingerprint, after.fingerprint)
+    if key not in _DIFFS:
+        _DIFFS[key] = diff(clauses_of(before), clauses_of(after))
+    return _DIFFS[key]
+
+
 def applicable(case: Any, flow: Any, today: date) -> Applicable | None:
-    """What the case page shows: the applicable version and what changed since."""
+    """What the case page shows: the applicable version and what changed since (one statement:
+    the kept versions; the clauses come from the per-fingerprint cache)."""
+    versions = kept_versions()
     version = None
     if flow is not None and flow.code_version_id is not None:
-        version = db.session.get(CodeVersion, flow.code_version_id)
+        version = next((v for v in versions if v.id == flow.code_version_id), None)
     bound = version is not None
     if version is None:
-        version = version_in_force(conduct_date(case))
+        version = _in_force(versions, conduct_date(case))
     if version is None:
         return None
-    now_in_force = version_in_force(today)
+    now_in_force = _in_force(versions, today)
     if now_in_force is None or now_in_force.id == version.id:
         return Applicable(version, bound, None, ())
-    return Applicable(version, bound, now_in_force,
-                      diff(clauses_of(version), clauses_of(now_in_force)))
+    return Applicable(version, bound, now_in_force, changes_between(version, now_in_force))

@@ -10,7 +10,9 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
+from ..accounts.models import User
 from ..cases.models import Case
 from ..code import current_code
 from ..extensions import db
@@ -67,8 +69,12 @@ class CaseBox:
 
 def case_box(case: Case, user: Any, *, side: str | None = None) -> CaseBox:
     flow = db.session.get(CaseWorkflow, case.id)
-    seats = list(db.session.scalars(select(PanelSeat).where(PanelSeat.case_id == case.id)
-                                    .order_by(PanelSeat.kind, PanelSeat.id)))
+    # Panelists are shown by name: their roles and roll entry load only if something asks.
+    panelist = joinedload(PanelSeat.user)
+    seats = list(db.session.scalars(
+        select(PanelSeat).where(PanelSeat.case_id == case.id)
+        .order_by(PanelSeat.kind, PanelSeat.id)
+        .options(panelist.lazyload(User.role_grants), panelist.lazyload(User.member))))
     kind = guards.seat_kind_for(case.state)
     acting = Acting(user, guards.acting_kinds(
         user, case, investigator_id=flow.investigator_user_id if flow else None,
