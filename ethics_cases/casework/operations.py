@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from .. import audit
 from ..accounts.models import User, UserRole
@@ -226,7 +227,9 @@ def eligible_officers(case: Case) -> list[User]:
     users = db.session.scalars(
         select(User).join(UserRole).where(
             UserRole.role.in_([Role.COMMITTEE.value, Role.CHAIR.value]), User.active.is_(True))
-        .distinct().order_by(User.full_name))
+        .distinct().order_by(User.full_name)
+        # A choice list: ids and names; roles and roll entries load only if something asks.
+        .options(lazyload(User.role_grants), lazyload(User.member)))
     return [u for u in users if u.id not in recused and not is_party(u, case)]
 
 

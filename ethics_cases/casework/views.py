@@ -24,8 +24,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from ..accounts.models import User
 from ..assets import asset_response
 from ..cases import identity
 from ..cases.access import case_by_reference_or_404
@@ -120,17 +122,24 @@ def casework_box(case: Case) -> dict[str, Any]:
 
 def _casework_box(case: Case) -> dict[str, Any]:
     user = current_user._get_current_object()
-    assignment = operations.current_assignment(case.id)
-    past = list(db.session.scalars(
-        db.select(OfficerAssignment).where(OfficerAssignment.case_id == case.id,
-                                           OfficerAssignment.ended_at.is_not(None))
-        .order_by(OfficerAssignment.ended_at.desc())))
+    may_work = operations.may_work_on(user, case)
+    # Every assignment of the case in one statement: the current one (at most one, a partial
+    # unique index) and the earlier ones, newest first. Officers are shown by name; their roles
+    # load when ``officer_problem`` asks whether they are still on the committee.
+    assignments = list(db.session.scalars(
+        db.select(OfficerAssignment).where(OfficerAssignment.case_id == case.id)
+        .options(joinedload(OfficerAssignment.officer).lazyload(User.member))))
+    assignment = next((a for a in assignments if a.ended_at is None), None)
+    past = sorted((a for a in assignments if a.ended_at is not None),
+                  key=lambda a: a.ended_at, reverse=True)
     officer_form = OfficerForm(prefix="officer")
     _fill_officer_choices(officer_form, case)
     tag_form = TagForm(prefix="tag")
     _fill_tag_choices(tag_form)
+    # The disclosure decision is shown only for a complainant who asked for protection.
     disclosure = db.session.scalar(db.select(IdentityDisclosure).where(
-        IdentityDisclosure.case_id == case.id).order_by(IdentityDisclosure.id.desc()).limit(1))
+        IdentityDisclosure.case_id == case.id).order_by(IdentityDisclosure.id.desc()).limit(1)
+    ) if case.withhold_identity else None
     disclosure_form = DisclosureForm(prefix="disclose")
     disclosure_form.expected_version.data = case.version
     notes = [m for m in case.messages if m.audience == Audience.INTERNAL.value]
@@ -139,8 +148,9 @@ def _casework_box(case: Case) -> dict[str, Any]:
         .order_by(HearingBundle.id.desc()).limit(5)))
     authors = _names({m.author_user_id for m in notes if m.author_user_id}
                      | {b.generated_by_user_id for b in bundles if b.generated_by_user_id})
+    deciding_state = case.state in ("awaiting_response", "hearing", "appeal")
     return {
-        "may_work": operations.may_work_on(user, case),
+        "may_work": may_work,
         "is_chair": operations.is_chair(user),
         "assignment": assignment,
         "officer_problem": operations.officer_problem(assignment, case),
@@ -157,7 +167,11 @@ def _casework_box(case: Case) -> dict[str, Any]:
         "disclosure_form": disclosure_form,
         "bundle_form": BundleForm(prefix="bundle"),
         "bundles": bundles,
-        "deciding_state": case.state in ("awaiting_response", "hearing", "appeal"),
+        "deciding_state": deciding_state,
+        # _consistency.html, included while a sanction may be decided, takes this instead of
+        # asking may_work_on again.
+        "consistency": queries.sanction_consistency(case) if may_work and deciding_state
+        else None,
     }
 
 
@@ -172,7 +186,8 @@ def _names(user_ids: set[int]) -> dict[int, str]:
 
 @bp.app_template_global()
 def sanction_consistency(case: Case) -> queries.Consistency | None:
-    """The anonymised precedents for the sanction forms; None for anyone not entitled."""
+    """The anonymised precedents for the sanction forms; None for anyone not entitled. (The case
+    page's casework box computes it with the same check, as ``cw.consistency``.)"""
     if not operations.may_work_on(current_user._get_current_object(), case):
         return None
     return queries.sanction_consistency(case)

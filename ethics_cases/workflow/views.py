@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import Member, User, UserRole
 from ..assets import asset_response
@@ -66,7 +67,9 @@ def committee_people(case: Case) -> list[tuple[int, str]]:
     users = db.session.scalars(
         select(User).join(UserRole).where(
             UserRole.role.in_([Role.COMMITTEE.value, Role.CHAIR.value]), User.active.is_(True))
-        .distinct().order_by(User.full_name))
+        .distinct().order_by(User.full_name)
+        # A choice list: ids and names; roles and roll entries load only if something asks.
+        .options(lazyload(User.role_grants), lazyload(User.member)))
     party_user_ids = {case.complainant_user_id,
                       case.respondent.user_id if case.respondent else None}
     return [(u.id, u.full_name) for u in users if u.id not in party_user_ids]

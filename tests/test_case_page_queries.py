@@ -1,0 +1,136 @@
+"""The committee case page reads what it needs once: a fixed number of SQL statements whatever
+the case holds (history, messages, panel, officers), and the Code versions it quotes come from
+a per-process cache that still sees a version registered later."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ethics_cases import audit
+from ethics_cases.cases.models import Case
+from ethics_cases.code import load_code
+from ethics_cases.extensions import db
+from ethics_cases.pledges.operations import ensure_code_version_registered
+from ethics_cases.workflow import code_versions
+
+from .factories.accounts import UserFactory
+from .factories.audit import AuditEventFactory
+from .factories.cases import CaseMessageFactory
+from .factories.workflow import Journey
+from .factories.workspace import OfficerAssignmentFactory
+
+#: Statements of one committee case page for a case at its hearing, seen by the chair (the
+#: widest view: every box, every form). Lower it when you remove one; never raise it to fit a
+#: new per-row query.
+CASE_PAGE_STATEMENTS = 31
+LATER_CODE = Path(__file__).parent / "data" / "code_of_ethics_2026.yaml"  # 2026.1
+
+
+def statements_of(app: Flask, get: Callable[[], object]) -> list[str]:
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        get()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return seen
+
+
+def page(client: FlaskClient, reference: str) -> str:
+    response = client.get(f"/cases/{reference}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def add_history(journey: Journey, events: int, session: Session) -> None:
+    """``events`` more history rows by several people, and as many messages."""
+    people = UserFactory.create_batch(3)
+    case = session.get(Case, journey.case_id)  # the factories' session
+    for n in range(events):
+        AuditEventFactory(action="case.note_added", subject=audit.Subject("case", journey.case_id),
+                          case_ref=journey.ref, reason=f"Entry {n}",
+                          actor=audit.Actor("user", str(people[n % 3].id), ""),
+                          details={"field": {"before": n, "after": n + 1}})
+        CaseMessageFactory(case=case, body=f"Message {n}")
+
+
+def test_case_page_statements_are_fixed_whatever_the_history(app, client, db_session,
+                                                             login_as):
+    with app.app_context():
+        journey = Journey().to_hearing()
+        OfficerAssignmentFactory(case_id=journey.case_id, officer_user_id=journey.committee[3].id)
+        chair, reference = journey.chair, journey.ref
+    login_as(client, chair)
+    page(client, reference)  # warm: the Code's clauses are parsed once per process
+    few = statements_of(app, lambda: page(client, reference))
+    with app.app_context():
+        add_history(journey, 40, db_session)
+    html = ""
+
+    def get() -> None:
+        nonlocal html
+        html = page(client, reference)
+
+    many = statements_of(app, get)
+    assert "Entry 39" in html and "Message 39" in html  # the new rows are on the page
+    assert len(many) == len(few), "a statement per history row or message"
+    assert len(many) <= CASE_PAGE_STATEMENTS, "\n".join(many)
+    # The Code versions are one short read, without the Code's JSON (parsed once per process).
+    versions = [s for s in many if "FROM code_versions" in s]
+    assert len(versions) == 1 and "canonical_json" not in versions[0]
+
+
+def test_a_code_version_registered_later_is_seen_by_the_next_page(app, client, db_session,
+                                                                 login_as):
+    with app.app_context():
+        code_versions.register_running_code()
+        db.session.commit()
+        journey = Journey(case=None)
+        journey.fire("start_screening", journey.chair, reason="")
+        chair, reference = journey.chair, journey.ref
+    login_as(client, chair)
+    before = page(client, reference)
+    assert "Code that applies" in before and "The Code has changed since" not in before
+    with app.app_context():
+        ensure_code_version_registered(load_code(LATER_CODE))
+        db.session.commit()
+    after = page(client, reference)  # same process, caches warm
+    assert "The Code has changed since (version 2026.1" in after
+    assert "including after the engagement ends" in after  # the later wording, parsed now
+
+
+def test_clauses_are_parsed_once_per_fingerprint_and_read_per_version(app, app_ctx,
+                                                                     db_session):
+    code_versions.register_running_code()
+    later_id = ensure_code_version_registered(load_code(LATER_CODE)).id
+    db.session.commit()
+    db.session.expunge_all()
+    versions = code_versions.kept_versions()
+    assert [v.version for v in versions] == ["2024.1", "2026.1"]
+    running, newer = versions
+    # Each fingerprint has its own wording (a cache keyed wrongly would return the other's).
+    assert "MPP-A.7" in code_versions.clauses_of(running)
+    assert "MPP-A.7" not in code_versions.clauses_of(newer)
+    assert "MPP-B.4" in code_versions.clauses_of(newer)
+    assert newer.id == later_id
+    # Once parsed, another read of the same versions does not load the Code's JSON again.
+    db.session.expunge_all()
+    again = statements_of(app, lambda: [code_versions.clauses_of(v)
+                                                 for v in code_versions.kept_versions()])
+    assert len(again) == 1 and "canonical_json" not in again[0]
+    assert code_versions.version_in_force(date(2025, 6, 1)).version == "2024.1"
+    assert code_versions.version_in_force(date(2026, 6, 1)).version == "2026.1"
+    assert code_versions.version_in_force(date(1990, 1, 1)).version == "2024.1"  # the earliest
