@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from .config import DEFAULTS, MIN_SECRET_KEY_LENGTH
+from .urls import public_base_problem
 
 __all__ = ["create_app"]
 
@@ -86,6 +87,12 @@ def _finish_config(app: Flask) -> None:
                 f"ETHICS_CASES_SECRET_KEY to a random value of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters, e.g. from: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
+        base = str(app.config.get("PUBLIC_BASE_URL") or "")
+        problem = public_base_problem(base) if base else "it is not set"
+        if problem:
+            raise ConfigurationError(
+                f"Refusing to start in production: ETHICS_CASES_PUBLIC_BASE_URL, the site's "
+                f"public address used in every emailed link, is wrong: {problem}.")
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
     elif not key:

@@ -45,10 +45,11 @@ DEFAULTS: dict[str, object] = {
     # `flask retention run` redacts its personal data and deletes its evidence files (six years).
     "RETENTION_DAYS_AFTER_CLOSURE": 6 * 365,
     # Notifications and letters. Emails give up (visibly, in the admin outbox) after this many
-    # failed attempts. PUBLIC_BASE_URL builds links in emails sent from the scheduler (no
-    # request). Letters (PDF) are kept in LETTERS_FOLDER (default: <instance>/letters, outside
-    # the web root). Templates an administrator edits go in <instance>/templates/notifications
-    # and <instance>/templates/letters unless these point elsewhere.
+    # failed attempts. PUBLIC_BASE_URL (e.g. "https://ethics.example.org", required in
+    # production) builds every link that leaves the site: emails, letters, certificates.
+    # Letters (PDF) are kept in LETTERS_FOLDER (default: <instance>/letters, outside the web
+    # root). Templates an administrator edits go in <instance>/templates/notifications and
+    # <instance>/templates/letters unless these point elsewhere.
     "MAIL_MAX_ATTEMPTS": 8,
     "PUBLIC_BASE_URL": "",
     "LETTERS_FOLDER": "",

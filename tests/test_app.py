@@ -28,15 +28,26 @@ def test_environment_variables_override_defaults(monkeypatch):
     assert app.config["ASSOCIATION_NAME"] == "Test Association"
 
 
+PUBLIC = "https://ethics.example.org"
+
+
 @pytest.mark.parametrize("key", [None, "", "too-short"])
 def test_production_refuses_to_start_without_a_real_secret_key(key):
-    config = {"ENV_NAME": "production", "SECRET_KEY": key}
+    config = {"ENV_NAME": "production", "SECRET_KEY": key, "PUBLIC_BASE_URL": PUBLIC}
     with pytest.raises(ConfigurationError, match="ETHICS_CASES_SECRET_KEY"):
         create_app(config)
 
 
+@pytest.mark.parametrize("base", [None, "", "ethics.example.org", "https://", "ftp://x.org",
+                                  "https://x.org/?next=1"])
+def test_production_refuses_to_start_without_its_public_address(base):
+    config = {"ENV_NAME": "production", "SECRET_KEY": "k" * 64, "PUBLIC_BASE_URL": base}
+    with pytest.raises(ConfigurationError, match="ETHICS_CASES_PUBLIC_BASE_URL"):
+        create_app(config)
+
+
 def test_production_with_a_real_key_marks_cookies_secure():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64})
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "k" * 64, "PUBLIC_BASE_URL": PUBLIC})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 

@@ -101,6 +101,21 @@ def test_login_link_is_emailed_only_to_the_complainants_address_and_opens_the_ca
     assert client.get(f"/complaint/case/{case.reference}").status_code == 200
 
 
+def test_a_forged_host_header_never_reaches_an_emailed_sign_in_link(app, client, db_session):
+    """Host-header poisoning: the token would be mailed inside a link to the attacker's site."""
+    app.config["PUBLIC_BASE_URL"] = "https://ethics.example.org/office"
+    # The attacker's own session and CSRF token live under the forged host; the test client's
+    # cookie jar does not follow the Host header, so CSRF is off for this one request.
+    app.config["WTF_CSRF_ENABLED"] = False
+    case = CaseFactory(complainant_email="alex@example.org")
+    response = client.post("/complaint/check/link", data={
+        "reference": case.reference, "email": "alex@example.org"}, headers={"Host": "evil.example"})
+    assert response.status_code == 200, response.status_code
+    [email] = db_session.scalars(select(OutboxMessage)).all()
+    assert "https://ethics.example.org/office/complaint/check/link/" in email.body_text
+    assert "evil.example" not in email.body_text
+
+
 def test_an_expired_or_forged_login_link_opens_nothing(app, client, db_session, monkeypatch):
     from ethics_cases.cases import operations
 
@@ -208,8 +223,9 @@ def test_complainant_actions_are_audited_as_the_complainant(client, db_session):
     case = CaseFactory()
     _open(client, case)
     client.post(f"/complaint/case/{case.reference}/reply", data={"body": "A message"})
-    client.post(f"/complaint/case/{case.reference}/withdraw",
-                data={"reason": "private reason text", "confirm": "y", "expected_version": "1"})
+    db_session.refresh(case)
+    client.post(f"/complaint/case/{case.reference}/withdraw", data={
+        "reason": "private reason text", "confirm": "y", "expected_version": str(case.version)})
     events = db_session.scalars(select(audit.AuditEvent).order_by(audit.AuditEvent.seq)).all()
     assert [e.action for e in events] == ["case.message.sent", "case.transition.withdraw"]
     assert {(e.actor_kind, e.actor_id, e.case_ref) for e in events} == {

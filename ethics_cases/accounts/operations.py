@@ -33,9 +33,6 @@ SETTINGS: dict[str, object] = {
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
     "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",  # login POSTs per IP address
     "PASSWORD_RESET_MAX_AGE": 3600,  # seconds a reset link stays valid
-    # e.g. "https://ethics.example.org": emailed links use it instead of the request's Host
-    # header, which a client controls (a forged Host would send the reset token elsewhere).
-    "PUBLIC_BASE_URL": None,
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db, limiter, login_manager
 from ..security import login_required, public
 from ..types import utcnow
+from ..urls import external_url
 from . import operations
 from .forms import (
     PASSWORD_HINT,
@@ -154,10 +155,7 @@ def change_password():
 
 
 def _reset_url(token: str) -> str:
-    base = operations.setting("PUBLIC_BASE_URL")
-    if base:
-        return str(base).rstrip("/") + url_for("accounts.reset_password", token=token)
-    return url_for("accounts.reset_password", token=token, _external=True)
+    return external_url("accounts.reset_password", token=token)
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])

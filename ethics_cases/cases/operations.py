@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from ..code import current_code
 from ..extensions import db
 from ..mail import queue_email
 from ..types import utcnow
+from ..urls import external_url
 from . import auditing, drafts
 from .evidence import StoredFile
 from .models import Allegation, Audience, Case, CaseMessage, ComplaintDraft, Evidence, PartyKind
@@ -116,7 +117,7 @@ def file_complaint(draft: ComplaintDraft, followup_key: str, *, user: Any = None
         queue_email(
             case.complainant_email, f"Your complaint {case.reference} has been received",
             "complaint_received", case=case,
-            check_url=url_for("intake.check", _external=True),
+            check_url=external_url("intake.check"),
         )
     return case
 
@@ -238,8 +239,7 @@ def send_login_link(reference: str, email: str) -> None:
         return
     queue_email(
         case.complainant_email, f"Your link to complaint {case.reference}", "case_login_link",
-        case=case, link=url_for("intake.login_link", token=login_link_token(case),
-                                _external=True),
+        case=case, link=external_url("intake.login_link", token=login_link_token(case)),
         minutes=LOGIN_LINK_MAX_AGE // 60,
     )
     auditing.record("complaint.login_link_sent", case, case_ref=case.reference,

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User, UserRole
 from ..cases.identity import complainant_display_for, redact_for
 from ..extensions import db
 from ..security import Role
+from ..urls import external_url
 from ..workflow import guards, listeners
 from ..workflow.context import StepContext
 from ..workflow.models import PanelSeat
@@ -104,21 +105,6 @@ UPDATES: dict[tuple[str, str], str] = {
     ("reopen", "respondent"): "The chair has reopened the case on new evidence. Your case page "
     "says what happens next.",
 }
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """An absolute link, also from the scheduler (no request): ``PUBLIC_BASE_URL`` decides."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or "")
-    if not base:
-        if current_app.config.get("ENV_NAME") == "production":
-            current_app.logger.warning(
-                "PUBLIC_BASE_URL is not set: links in emails sent without a request (the "
-                "scheduler) point at localhost. Set ETHICS_CASES_PUBLIC_BASE_URL.")
-        base = "http://localhost:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _respondent_notified(ctx: StepContext) -> bool:

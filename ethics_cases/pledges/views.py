@@ -27,6 +27,7 @@ from ..assets import asset_response, asset_url
 from ..code import current_code
 from ..extensions import db
 from ..security import Role, login_required, public, roles_required
+from ..urls import external_url
 from . import operations
 from .forms import SignPledgeForm
 from .models import Pledge
@@ -124,7 +125,7 @@ def _pledge_for_viewer(pledge_id: int) -> Pledge:
 
 
 def _verify_url(pledge: Pledge) -> str:
-    return url_for("pledges.verify", verification_code=pledge.verification_code, _external=True)
+    return external_url("pledges.verify", verification_code=pledge.verification_code)
 
 
 @bp.route("/pledges/<int:pledge_id>")

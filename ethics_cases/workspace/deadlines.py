@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +36,7 @@ from ..extensions import db
 from ..notifications import Recipient, notify
 from ..security import Role
 from ..types import utcnow
+from ..urls import external_url
 from ..workflow.models import CaseWorkflow, PanelSeat, Sanction, SanctionStatus
 from .models import DeadlineNotice, NoticeKind
 
@@ -162,7 +162,7 @@ def _end_suspension(sanction_id: int, now: datetime) -> bool:
         queued = notify("suspension_ended", [Recipient(email or "", member.full_name,
                                                        "respondent")],
                         case=case, ends_on=sanction.ends_on,
-                        link=_link("workflow.my_case", reference=case.reference))
+                        link=external_url("workflow.my_case", reference=case.reference))
     audit.record("sanction.suspension_ended", audit.Subject("sanction", sanction.id),
                  case_ref=case.reference, actor=audit.SYSTEM,
                  details={"sanction_id": sanction.id, "key": sanction.key,
@@ -205,7 +205,7 @@ def _flag_missed(case_id: int, state: str, due_at: datetime, now: datetime) -> b
     db.session.flush()  # a concurrent run's row makes this fail before anything is sent
     queued = notify("deadline_missed", recipients, case=case, due_at=due_at,
                     respondent_name=case.respondent_name,
-                    link=_link("cases.show", reference=case.reference))
+                    link=external_url("cases.show", reference=case.reference))
     audit.record("case.deadline.missed", case, case_ref=case.reference, actor=audit.SYSTEM,
                  details={"state": state, "due_at": due_at.isoformat(),
                           "outbox_ids": [m.id for m in queued]})
@@ -282,12 +282,12 @@ def _reminder_applies(case: Case) -> bool:
 
 def _link_for(case: Case, party: str) -> tuple[str, bool]:
     if party == "respondent":
-        return _link("workflow.my_case", reference=case.reference), False
+        return external_url("workflow.my_case", reference=case.reference), False
     if party == "complainant":
         if case.complainant_user_id is not None:
-            return _link("intake.case_page", reference=case.reference), False
-        return _link("intake.check"), True
-    return _link("cases.show", reference=case.reference), False
+            return external_url("intake.case_page", reference=case.reference), False
+        return external_url("intake.check"), True
+    return external_url("cases.show", reference=case.reference), False
 
 
 def _remind(case_id: int, state: str, due_at: datetime, leads: list[int], now: datetime,
@@ -335,12 +335,3 @@ def _once(work: Callable[[], bool], summary: Summary, label: str) -> bool:
         current_app.logger.exception("deadlines run: %s failed", label)
         summary.skipped.append(f"{label}: {problem}")
         return False
-
-
-def _link(endpoint: str, **values: Any) -> str:
-    """An absolute link, also from the scheduler (no request): ``PUBLIC_BASE_URL`` decides."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = str(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000")
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
