@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ethics_cases import audit
+from ethics_cases.audit import display
 from ethics_cases.cases.models import Case
 from ethics_cases.code import load_code
 from ethics_cases.extensions import db
@@ -134,3 +135,30 @@ def test_clauses_are_parsed_once_per_fingerprint_and_read_per_version(app, app_c
     assert code_versions.version_in_force(date(2025, 6, 1)).version == "2024.1"
     assert code_versions.version_in_force(date(2026, 6, 1)).version == "2026.1"
     assert code_versions.version_in_force(date(1990, 1, 1)).version == "2024.1"  # the earliest
+
+
+def test_history_rows_print_what_the_audit_page_prints(app, db_session):
+    """The ready-made rows say the same as the per-event helpers the /audit page uses."""
+    user = UserFactory(full_name="Rita Recorder")
+    with app.app_context():
+        AuditEventFactory(action="case.transition.request_information",
+                          subject=audit.Subject("case", 5), case_ref="EC-2026-0005",
+                          actor=audit.Actor("user", str(user.id), ""), reason="Why",
+                          details={"outbox_ids": [12, 7], "flags": [True], "to": "screening",
+                                   "state": {"before": "a", "after": "b"}})
+        AuditEventFactory(action="complaint.filed", subject=audit.Subject("case", 5),
+                          case_ref="EC-2026-0005",
+                          actor=audit.Actor("complainant", "EC-2026-0005", "Complainant"),
+                          details={})
+        events = audit.case_history("EC-2026-0005")
+        with app.test_request_context():
+            rows = display.history_rows(events)
+    filed, asked = rows
+    assert (asked.who, asked.what, asked.reason) == (
+        "Rita Recorder", display.action_label("case.transition.request_information"), "Why")
+    assert asked.lines == display.detail_lines(events[1].details) == [
+        ("flags", "[true]", None), ("outbox ids", "[12, 7]", None), ("state", "a", "b"),
+        ("to", "screening", None)]
+    assert asked.when == events[1].created_at.strftime("%Y-%m-%d %H:%M")
+    assert asked.iso == events[1].created_at.isoformat()
+    assert (filed.who, filed.what, filed.lines) == ("Complainant", "Complaint filed", [])

@@ -54,6 +54,9 @@ def actor_label(event: AuditEvent, names: dict[str, str]) -> str:
 def _show(value: Any) -> str:
     if value is None:
         return "—"
+    if isinstance(value, list) and all(type(v) is int for v in value):
+        # ids (e.g. outbox_ids): what json.dumps prints, without building an encoder per row
+        return f"[{', '.join(map(str, value))}]"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
