@@ -4,6 +4,8 @@ into a fresh database)."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -24,24 +26,45 @@ def _refuse_in_production() -> None:
 
 
 def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: int,
-              skip_letters: bool = False) -> None:
+              skip_letters: bool = False, real_cases: int | None = None) -> None:
     from .generator import DEMO_PASSWORD, Generator, state_counts
 
     with current_app.test_request_context(
             "/", base_url=current_app.config.get("DEMO_BASE_URL", "http://localhost:5000"),
             headers={"User-Agent": "ethics_cases demo generator"}):
-        with click.progressbar(length=cases, label=f"Filing and deciding {cases} cases",
-                               show_pos=True, show_eta=True) as bar:
+        real = cases if real_cases is None else max(1, min(real_cases, cases))
+        label = (f"Filing and deciding {cases} cases" if real == cases else
+                 f"{real} cases through the real operations, {cases - real} cloned")
+        # One bar on stderr: the cases (real, then cloned), then the clones' audit events
+        # (which are chained after all their rows are written).
+        with click.progressbar(length=cases * 2 if real < cases else cases, label=label,
+                               show_pos=False, show_eta=True, file=sys.stderr) as bar:
+            done_events = [0]
+
+            def events_done(count: int, total: int) -> None:
+                before = done_events[0] * cases // max(total, 1)
+                done_events[0] += count
+                bar.update(done_events[0] * cases // max(total, 1) - before)
+
             generator = Generator(members=members, cases=cases, seed=seed, batch=batch,
                                   evidence_every=evidence_every, skip_letters=skip_letters,
-                                  progress=bar.update)
+                                  real_cases=real, progress=bar.update,
+                                  event_progress=events_done)
             stats = generator.run()
         db.session.remove()
-    click.echo(f"{stats.cases} cases, {stats.steps} workflow steps, {stats.messages} messages, "
-               f"{stats.refused} steps refused by the guards, in {stats.seconds:.1f} s "
-               f"({stats.cases / max(stats.seconds, 1e-9):.1f} cases/s, "
-               f"{(stats.cases + stats.steps + stats.messages) / max(stats.seconds, 1e-9):.0f}"
-               " operations/s).")
+    real_seconds = stats.seconds - stats.clone_seconds
+    operations = stats.real_cases + stats.steps + stats.messages + stats.notes
+    click.echo(f"Real operations: {stats.real_cases} cases, {stats.steps} workflow steps, "
+               f"{stats.messages} messages, {stats.notes} notes, {stats.refused} steps refused "
+               f"by the guards, in {real_seconds:.1f} s "
+               f"({stats.real_cases / max(real_seconds, 1e-9):.1f} cases/s, "
+               f"{operations / max(real_seconds, 1e-9):.0f} operations/s).")
+    if stats.cloned_cases:
+        click.echo(f"Cloned: {stats.cloned_cases} cases with {stats.cloned_events} audit events "
+                   f"in {stats.clone_seconds:.1f} s "
+                   f"({stats.cloned_cases / max(stats.clone_seconds, 1e-9):.0f} cases/s).")
+    click.echo(f"Total: {stats.cases} cases in {stats.seconds:.1f} s "
+               f"({stats.cases / max(stats.seconds, 1e-9):.1f} cases/s).")
     for reason, count in stats.refusals.most_common(5):
         click.echo(f"  refused {count}x: {reason}")
     if generator.respondents:
@@ -65,13 +88,27 @@ def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: i
 @click.option("--evidence-every", default=0, show_default=True,
               help="Attach a small document to every Nth complaint (0: none).")
 @click.option("--skip-letters", is_flag=True,
-              help="Issue no PDF letters (each costs ~0.5 s; for large benchmark data sets).")
+              help="Issue no PDF letters (each costs ~0.2-0.5 s; for large data sets).")
+@click.option("--real-cases", default=1000, show_default=True,
+              help="How many cases go through the real operations; the rest are clones of "
+                   "their histories (0 or >= --cases: all real).")
 def generate(members: int, cases: int, seed: int, batch: int, evidence_every: int,
-             skip_letters: bool) -> None:
+             skip_letters: bool, real_cases: int) -> None:
     """Fill the database with a realistic association: committee, roll, complaints in every
-    stage and sanction, with histories, messages and the audit chain."""
+    stage and sanction, with histories, messages, notes and the audit chain.
+
+    \b
+    Real operations: the committee and roll (create_user, roster import), then the first
+    --real-cases complaints, each filed, moved through every step (workflow.operations.fire:
+    guards, effects, sanctions ladder), with the complainant's and committee's messages and
+    notes (casework operations), each operation audited, on a simulated clock.
+    Cloned: the remaining cases copy those histories in bulk (Core INSERTs): every row of the
+    case with new ids and reference, another member as respondent, dates shifted; their audit
+    events re-serialised and chained after the head with the audit package's own functions,
+    so `flask audit verify` checks them."""
     _refuse_in_production()
-    _generate(members, cases, seed, batch, evidence_every, skip_letters)
+    _generate(members, cases, seed, batch, evidence_every, skip_letters,
+              None if real_cases <= 0 else real_cases)
 
 
 @demo_cli.command("load-small")

@@ -83,6 +83,14 @@ NARRATIVES = (
     "The mentor started a personal relationship with my employee while mentoring them under a "
     "contract with our company, without telling us about the conflict of interest.",
 )
+NOTES = ("Called the complainant to confirm the dates; notes on file.",
+         "Checked the member's credentials against the register: as stated.",
+         "Discussed at the committee meeting; no conflict of interest raised.",
+         "Reminder set for the response deadline.",
+         "Read the documents; the contract supports the account given.",
+         "Spoke to the investigator about the timetable.")
+COMMITTEE_MESSAGES = ("Thank you for your message; the committee will consider it at its next "
+                      "meeting.", "We have received your documents and added them to the file.")
 RELATIONSHIPS = ("client", "sponsor", "colleague", "member_of_public", "other")
 
 # Target outcomes and how common each is; the keys say where the case ends.
@@ -128,6 +136,11 @@ class Stats:
     steps: int = 0
     refused: int = 0
     messages: int = 0
+    notes: int = 0
+    real_cases: int = 0
+    cloned_cases: int = 0
+    cloned_events: int = 0
+    clone_seconds: float = 0.0
     outcomes: Counter[str] = field(default_factory=Counter)
     refusals: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -362,6 +375,10 @@ class Batches:
     def flush_batch(self) -> None:
         self.session.commit()
         self.outer.commit()
+        # Start each batch with an empty identity map: every SAVEPOINT snapshots it and every
+        # flush walks it, so a session that keeps all it ever loaded slows every operation down
+        # as the data set grows (as a request's session would, if it never ended).
+        self.session.expunge_all()
         self.outer = self.connection.begin()
         self.pending = 0
 
@@ -379,12 +396,19 @@ class Batches:
 class Generator:
     def __init__(self, *, members: int, cases: int, seed: int = 1, batch: int = 500,
                  now: datetime | None = None, evidence_every: int = 0,
-                 skip_letters: bool = False,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 skip_letters: bool = False, real_cases: int | None = None,
+                 progress: Callable[[int], None] | None = None,
+                 event_progress: Callable[[int, int], None] | None = None) -> None:
         self.skip_letters = skip_letters
+        # how many cases go through the real operations; the rest are cloned (cloner.py)
+        self.real_cases = cases if real_cases is None else max(1, min(real_cases, cases))
+        self.total_cases = cases
+        self.event_progress = event_progress
+        self.filed_case_ids: list[int] = []
         self.rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
+        self.seed = seed
         self.members = members
-        self.cases = cases
+        self.cases = self.real_cases
         self.batch = batch
         self.end = now or app_types.utcnow()
         self.start = self.end - timedelta(days=SPAN_DAYS)
@@ -539,6 +563,7 @@ class Generator:
         g.pop("audit_actor", None)
         run.case_id = case.id
         db.session.commit()
+        self.filed_case_ids.append(case.id)
         self.stats.cases += 1
         if self.rng.random() < .25:
             case = db.session.get(Case, run.case_id)
@@ -566,7 +591,7 @@ class Generator:
             assert run.respondent_member_id is not None
             user_id = self.respondent_user(run.respondent_member_id)
         user = self.users.get(user_id)
-        if user is None:  # users do not change here: load each once, as a login would
+        if user is None or user not in db.session:  # load once per batch, as a login would
             user = self.users[user_id] = db.session.get(User, user_id)
         return user, False
 
@@ -601,6 +626,29 @@ class Generator:
                 return
         run.position += 1
         self.stats.steps += 1
+        if user is not None and user.id != self.respondents.get(run.respondent_member_id or 0):
+            self.notes(run, user)
+
+    def notes(self, run: Run, user: User) -> None:
+        """What the committee writes on a case between steps, through casework's own
+        operations (each one audited, as in real use): internal notes mostly, sometimes a
+        message to the complainant."""
+        from ..casework import operations as casework
+        from ..casework.operations import CaseworkRefused
+
+        for _ in range(self.rng.choice((0, 1, 1, 1, 2, 2))):
+            case = db.session.get(Case, run.case_id)
+            assert case is not None
+            try:
+                if self.rng.random() < .15:
+                    casework.send_message(case, user, "complainant", self.rng.choice(
+                        COMMITTEE_MESSAGES))
+                    self.stats.messages += 1
+                else:
+                    casework.add_note(case, user, self.rng.choice(NOTES))
+                    self.stats.notes += 1
+            except CaseworkRefused:  # e.g. a panelist before declaring: as in real use
+                return
 
     def run(self) -> Stats:
         began = time.perf_counter()
@@ -622,10 +670,29 @@ class Generator:
                     batches.step_done()
             finally:
                 batches.close()
+        self.stats.real_cases = self.stats.cases
+        if self.total_cases > self.real_cases:
+            self.clone()
         for run in self.runs:
             self.stats.outcomes[run.outcome if run.case_id is not None else "stopped early"] += 1
         self.stats.seconds = time.perf_counter() - began
         return self.stats
+
+
+    def clone(self) -> None:
+        """The rest of the requested cases: copies of the sample's histories (cloner.py)."""
+        from .cloner import Cloner
+
+        began = time.perf_counter()
+        cloner = Cloner(sample_case_ids=self.filed_case_ids,
+                        count=self.total_cases - self.stats.cases, seed=self.seed,
+                        start=self.start, end=self.end, member_ids=self.member_ids,
+                        progress=self.progress, event_progress=self.event_progress)
+        stats = cloner.run()
+        self.stats.cloned_cases = stats.cases
+        self.stats.cloned_events = stats.events
+        self.stats.cases += stats.cases
+        self.stats.clone_seconds = time.perf_counter() - began
 
 
 def state_counts() -> dict[str, int]:
