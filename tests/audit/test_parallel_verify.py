@@ -200,3 +200,18 @@ def test_the_cli_verifies_in_parallel_and_names_the_break(runner, app):
         assert "chain BROKEN at event 9: the stored hash does not match" in broken.output
     assert "--workers" in runner.invoke(args=["audit", "verify", "--help"]).output
     assert cli.PARALLEL_THRESHOLD > 12  # so the CLI runs above were short-chain, one process
+
+
+def test_progress_lines_carry_the_rate_and_an_eta(runner, app, monkeypatch):
+    from ethics_cases.audit import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_EVERY", 4)
+    with app.app_context():
+        AuditEventFactory.create_batch(9)
+    result = runner.invoke(args=["audit", "verify", "--fast"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("verified")]
+    assert len(lines) == 2
+    assert lines[0].startswith("verified 4 of 9 events (44%, ")
+    assert lines[1].startswith("verified 8 of 9 events (89%, ")
+    assert all("/s, ETA " in line and line.endswith(" s)") for line in lines)
