@@ -9,7 +9,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from ..extensions import db
-from .models import AuditEvent
 
 # Plain-words labels; domains add theirs with ``label_action`` at import time.
 ACTION_LABELS: dict[str, str] = {
@@ -34,7 +33,7 @@ def action_label(action: str) -> str:
     return f"{head.capitalize()}: {' '.join(rest)}" if rest else head.capitalize()
 
 
-def actor_names(events: Iterable[AuditEvent]) -> dict[str, str]:
+def actor_names(events: Iterable[Any]) -> dict[str, str]:
     """Current names of the users among the events' actors, in ONE query."""
     from ..accounts.models import User
 
@@ -45,7 +44,7 @@ def actor_names(events: Iterable[AuditEvent]) -> dict[str, str]:
     return {str(row.id): row.full_name for row in rows}
 
 
-def actor_label(event: AuditEvent, names: dict[str, str]) -> str:
+def actor_label(event: Any, names: dict[str, str]) -> str:
     if event.actor_kind == "user":
         return names.get(event.actor_id, f"User #{event.actor_id} (removed)")
     return event.actor_label or event.actor_kind.capitalize()
@@ -89,10 +88,11 @@ class HistoryRow(NamedTuple):
     lines: list[tuple[str, str, str | None]]
 
 
-def history_rows(events: Iterable[AuditEvent]) -> list[HistoryRow]:
+def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
     """The rows of the history component (``audit/_history.html``): names in one query, labels
     and detail lines built here rather than by a template macro per row (200 rows through
-    per-row macro calls and filters cost more than the rest of the case page)."""
+    per-row macro calls and filters cost more than the rest of the case page). ``events`` are
+    ``AuditEvent`` objects or rows of ``queries.DISPLAY_COLUMNS``."""
     events = list(events)
     names = actor_names(events)
     labels: dict[str, str] = {}

@@ -24,5 +24,6 @@ def record(action: str, subject: Any, *, case_ref: str | None = None,
 
 
 def case_history(case_reference: str) -> list[Any]:
-    """The case's audit events, newest first, for the committee page."""
-    return list(audit.case_history(case_reference))
+    """The case's audit events, newest first, for the committee page: rows of the columns the
+    history table prints (``audit/_history.html`` takes events or such rows)."""
+    return list(audit.case_history(case_reference, for_display=True))
