@@ -5,6 +5,7 @@ into a fresh database)."""
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -26,7 +27,8 @@ def _refuse_in_production() -> None:
 
 
 def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: int,
-              skip_letters: bool = False, real_cases: int | None = None) -> None:
+              skip_letters: bool = False, real_cases: int | None = None,
+              now: datetime | None = None) -> None:
     from .generator import DEMO_PASSWORD, Generator, state_counts
 
     with current_app.test_request_context(
@@ -48,7 +50,7 @@ def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: i
 
             generator = Generator(members=members, cases=cases, seed=seed, batch=batch,
                                   evidence_every=evidence_every, skip_letters=skip_letters,
-                                  real_cases=real, progress=bar.update,
+                                  real_cases=real, now=now, progress=bar.update,
                                   event_progress=events_done)
             stats = generator.run()
         db.session.remove()
@@ -89,11 +91,14 @@ def _generate(members: int, cases: int, seed: int, batch: int, evidence_every: i
               help="Attach a small document to every Nth complaint (0: none).")
 @click.option("--skip-letters", is_flag=True,
               help="Issue no PDF letters (each costs ~0.2-0.5 s; for large data sets).")
+@click.option("--now", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="End of the generated three years (default: today, now). The same --seed "
+                   "and --now give the same data.")
 @click.option("--real-cases", default=1000, show_default=True,
               help="How many cases go through the real operations; the rest are clones of "
                    "their histories (0 or >= --cases: all real).")
 def generate(members: int, cases: int, seed: int, batch: int, evidence_every: int,
-             skip_letters: bool, real_cases: int) -> None:
+             skip_letters: bool, end: datetime | None, real_cases: int) -> None:
     """Fill the database with a realistic association: committee, roll, complaints in every
     stage and sanction, with histories, messages, notes and the audit chain.
 
@@ -108,7 +113,8 @@ def generate(members: int, cases: int, seed: int, batch: int, evidence_every: in
     so `flask audit verify` checks them."""
     _refuse_in_production()
     _generate(members, cases, seed, batch, evidence_every, skip_letters,
-              None if real_cases <= 0 else real_cases)
+              None if real_cases <= 0 else real_cases,
+              end.replace(hour=12, tzinfo=UTC) if end else None)
 
 
 @demo_cli.command("load-small")

@@ -498,8 +498,10 @@ class Generator:
         pool = self.member_ids[:max(1, min(len(self.member_ids), max(20, self.cases // 2)))]
         if not pool:
             raise RuntimeError("no members to complain about")
+        names = list(OUTCOMES)
         for index in range(self.cases):
-            outcome = self._outcome()
+            # every outcome once first, so even a small sample has every stage and sanction
+            outcome = names[index] if index < len(names) else self._outcome()
             steps, sanction = plan_for(outcome, self.rng)
             delays = [self.rng.randint(*step.after_days) for step in steps]
             span = sum(delays) + 1
