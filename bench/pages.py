@@ -6,10 +6,11 @@ Runs against an existing database filled by ``flask demo generate`` (e.g. 10k or
 Server time per request is measured in-process with Flask's test client (no network), so it is
 what the app does for one request: routing, sign-in, every query, the template.
 
-* queue: the committee's case list (``workspace.queue`` if installed, else ``cases.index``)
-  with a stage filter and the counts per stage; floor: a bare Flask app running the same three
-  statements with SQLAlchemy Core (filtered count, the page of 50 rows joined with the roll,
-  counts per stage) and rendering the same rows with Jinja.
+* queue: the committee's case list (``workspace.queue``) with a stage filter (or each
+  ``--queue-query``), its counts per stage and tab counts; floor: a bare Flask app running the
+  queue's own SQL (built by ``workspace.queries`` for the same person: maintained counts per
+  stage, the capped tab counts, the page of 50 rows, their allegations, sanctions, officers,
+  the assignee list) on a plain Core connection, and rendering the same rows with Jinja.
 * case page: ``cases.show`` for a case with ``--history`` recorded steps (added here through
   ``operations.fire("request_information")``, then reused); floor: the same rows read with
   Core (case, allegations, evidence, messages, the case's audit events) rendered by Jinja.
@@ -29,6 +30,8 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,16 +42,22 @@ from ethics_cases import create_app
 from ethics_cases.extensions import db
 
 FLOOR_LIST = """<!doctype html><html><head><title>Cases</title></head><body><main>
-<h1>Cases</h1><form method="get"><select name="state">
-<option value="">All ({{ total_all }})</option>
-{% for name, count in counts %}<option value="{{ name }}"{% if name == state %} selected{% endif %}>
-{{ name }} ({{ count }})</option>{% endfor %}</select></form>
-<table><thead><tr><th>Reference</th><th>Filed</th><th>About</th><th>Stage</th><th>Due</th></tr>
-</thead><tbody>{% for row in rows %}<tr><td><a href="/cases/{{ row.reference }}">{{ row.reference
-}}</a></td><td>{{ row.submitted_at }}</td><td>{{ row.full_name or row.respondent_description }}
-<span>{{ row.membership_number }}</span></td><td>{{ row.state }}</td><td>{{ row.due_at or '—' }}
-</td></tr>{% endfor %}</tbody></table><nav>Page 1 of {{ (total + 49) // 50 }}</nav>
-</main></body></html>"""
+<h1>Cases</h1><nav>{% for name in tabs %}<a href="?view={{ name }}">{{ name }}
+<span>{{ tabs[name] }}</span></a>{% endfor %}</nav>
+<nav>{% for name, count in counts %}<a href="?stage={{ name }}">{{ name }} <b>{{ count }}</b>
+</a>{% endfor %}</nav><form><select name="assignee">{% for id, name in assignees %}
+<option value="{{ id }}">{{ name }}</option>{% endfor %}</select></form><p>{{ total }} cases</p>
+<table><thead><tr><th>Case</th><th>Member</th><th>Stage</th><th>Clauses · sanction</th>
+<th>Assigned</th><th>Due</th><th>Filed</th></tr></thead><tbody>{% for row in rows %}<tr>
+<td><a href="/cases/{{ row.reference }}">{{ row.reference }}</a>{% if row.action %} Your move
+{% endif %}</td><td>{{ row.full_name or row.respondent_description }}
+<span>{{ row.membership_number }}</span></td><td>{{ row.state }}</td><td>
+{% for clause in clauses.get(row.id, ()) %}<span>{{ clause }}</span>{% endfor %}
+{% if row.id in sanctions %}{{ sanctions[row.id].key }} · {{ sanctions[row.id].status }}{% endif %}
+</td><td>{{ officers.get(row.id, '') }} {{ row.investigator or '' }}</td>
+<td>{{ row.due_at.strftime('%-d %b %Y') if row.due_at else '—' }}</td>
+<td>{{ row.submitted_at.strftime('%-d %b %Y') }}</td></tr>{% endfor %}</tbody></table>
+<nav>Page 1 of {{ (total + 49) // 50 }}</nav></main></body></html>"""
 
 FLOOR_CASE = """<!doctype html><html><head><title>{{ case.reference }}</title></head><body><main>
 <h1>{{ case.reference }}</h1><p>{{ case.state }} — {{ case.full_name }}</p>
@@ -60,28 +69,91 @@ FLOOR_CASE = """<!doctype html><html><head><title>{{ case.reference }}</title></
 </table></main></body></html>"""
 
 
-def floor_app(url: str) -> Flask:
-    """A bare Flask app: Core statements on a pooled engine, Jinja templates, nothing else."""
+def floor_app(url: str, user: Any = None) -> Flask:
+    """A bare Flask app: Core statements on a pooled engine, Jinja templates, nothing else.
+
+    Its queue (``/cases/?stage=...``) runs the app's own SQL for ``user`` (a signed-in
+    committee member: ``id``, ``member``, ``role_grants``), built once per query string from
+    ``workspace.queries`` (counts per stage, the tab counts, the page of rows, their
+    allegations, sanctions and officers, the assignee list), on a plain connection: no ORM
+    objects, no sign-in, no forms, a minimal template. That is the floor of the queue's
+    work; the app's extra is its own overhead."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import case as case_when
+    from sqlalchemy import literal, select
+    from sqlalchemy.orm import aliased
+
+    from ethics_cases.accounts.models import Member, User
+    from ethics_cases.cases.models import Allegation, Case
+    from ethics_cases.workflow.models import CaseWorkflow
+    from ethics_cases.workspace import queries
+
     app = Flask("floor")
     engine = create_engine(url)
+    now = datetime.now(UTC)
+    built: dict[str, dict[str, Any]] = {}
+
+    def statements(args: Any) -> dict[str, Any]:
+        key = "&".join(f"{k}={v}" for k, v in sorted(args.items()))
+        if key not in built:
+            filters = queries.Filters.from_args(args)
+            narrowed = filters.narrowed or filters.view != "all"
+            investigator = aliased(User)
+            built[key] = {
+                "filters": filters, "narrowed": narrowed,
+                "counts": (queries.narrowed_stage_counts_statement(user, filters, now)
+                           if narrowed else queries.stage_counts_statement(user)),
+                "all_counts": queries.stage_counts_statement(user),
+                "tabs": queries.tab_counts_statement(user, now),
+                "total": select(queries._capped_count(queries.conditions(user, filters, now))),
+                "rows": select(
+                    Case.id, Case.reference, Case.state, Case.due_at, Case.submitted_at,
+                    Case.respondent_description, Member.full_name, Member.membership_number,
+                    investigator.full_name.label("investigator"),
+                    case_when((queries.needs_action(user, now), literal(True)),
+                              else_=False).label("action"))
+                .select_from(Case).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
+                .outerjoin(Member, Member.id == Case.respondent_member_id)
+                .outerjoin(investigator, investigator.id == CaseWorkflow.investigator_user_id)
+                .where(*queries.conditions(user, filters, now))
+                .order_by(*queries.ordering(filters)).limit(50),
+                "assignees": queries.assignees_statement(),
+            }
+        return built[key]
 
     @app.get("/cases/")
     def cases():  # type: ignore[no-untyped-def]
         from flask import request
 
-        state = request.args.get("state", "")
+        sql = statements(request.args)
+        filters = sql["filters"]
         with engine.connect() as connection:
-            total = connection.execute(text("SELECT count(*) FROM cases WHERE state = :s"),
-                                       {"s": state}).scalar()
-            rows = connection.execute(text(
-                "SELECT c.reference, c.submitted_at, c.state, c.due_at, "
-                "c.respondent_description, m.full_name, m.membership_number FROM cases c "
-                "LEFT JOIN members m ON m.id = c.respondent_member_id WHERE c.state = :s "
-                "ORDER BY c.submitted_at DESC, c.id DESC LIMIT 50"), {"s": state}).all()
-            counts = connection.execute(text(
-                "SELECT state, count(*) FROM cases GROUP BY state ORDER BY state")).all()
-        return render_template_string(FLOOR_LIST, rows=rows, counts=counts, state=state,
-                                      total=total, total_all=sum(c[1] for c in counts))
+            counts = connection.execute(sql["counts"]).all()
+            per_state = dict(connection.execute(sql["all_counts"]).all()) \
+                if sql["narrowed"] else dict(counts)
+            if sql["narrowed"] and sum(n for _, n in counts) > queries.COUNT_CAP:
+                total = connection.execute(sql["total"]).scalar()
+            else:
+                names = {"open": queries.OPEN_STATES, "closed": queries.FINAL_STATES,
+                         "all": dict(counts)}.get(filters.stage, (filters.stage,))
+                total = sum(dict(counts).get(name, 0) for name in names)
+            tabs = dict(connection.execute(sql["tabs"]).one()._mapping)
+            tabs["all"] = sum(per_state.get(name, 0) for name in queries.OPEN_STATES)
+            rows = connection.execute(sql["rows"]).all()
+            ids = [row.id for row in rows]
+            clauses: dict[int, list[str]] = {}
+            for case_id, clause in connection.execute(
+                    select(Allegation.case_id, Allegation.clause_id)
+                    .where(Allegation.case_id.in_(ids)).order_by(Allegation.position)):
+                clauses.setdefault(case_id, []).append(clause)
+            sanctions = {s.case_id: s for s in connection.execute(
+                queries.sanctions_statement(ids))}
+            officers = dict(connection.execute(queries.officers_statement(ids)).all())
+            assignees = connection.execute(sql["assignees"]).all()
+        return render_template_string(FLOOR_LIST, rows=rows, counts=counts, tabs=tabs,
+                                      total=total, clauses=clauses, sanctions=sanctions,
+                                      officers=officers, assignees=assignees)
 
     @app.get("/cases/<reference>")
     def case(reference: str):  # type: ignore[no-untyped-def]
@@ -164,6 +236,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--history", type=int, default=200)
     parser.add_argument("--state", default="awaiting_response")
+    parser.add_argument("--queue-query", action="append",
+                        help="query string of a queue page to time (repeatable; default: "
+                        "state=--state)")
+    parser.add_argument("--queue-statements", action="store_true",
+                        help="list the SQL statements of one request of each queue page")
+    parser.add_argument("--queue-only", action="store_true", help="skip the case page")
     parser.add_argument("--statements", action="store_true",
                         help="list the SQL statements of one case-page request")
     parser.add_argument("--profile", action="store_true",
@@ -184,10 +262,14 @@ def main() -> None:
                                   .limit(1))
         total = db.session.scalar(select(func.count()).select_from(Case))
         user_id = chair.get_id()
+        # What the queue's SQL needs of the signed-in person, for the floor.
+        signed_in = SimpleNamespace(
+            id=chair.id, member=SimpleNamespace(id=chair.member.id) if chair.member else None,
+            role_grants=[SimpleNamespace(role=grant.role) for grant in chair.role_grants])
     with client.session_transaction() as session:
         session["_user_id"] = user_id
         session["_fresh"] = True
-    floor = floor_app(args.database_url).test_client()
+    floor = floor_app(args.database_url, signed_in).test_client()
     endpoint = "workspace.queue" if "workspace.queue" in app.view_functions else "cases.index"
     with app.test_request_context():
         from flask import url_for
@@ -196,13 +278,19 @@ def main() -> None:
 
     print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]} — {total} cases; "
           f"{args.requests} requests each after 3 warm-up")
-    status = client.get(f"{queue_url}?state={args.state}").status_code
-    assert status == 200, status
-    app_q = timed(lambda: client.get(f"{queue_url}?state={args.state}"), args.requests)
-    floor_q = timed(lambda: floor.get(f"/cases/?state={args.state}"), args.requests)
-    print(f"queue ({endpoint}, state={args.state}): app {app_q[0]:.1f} ms (p95 {app_q[1]:.1f})"
-          f" | floor {floor_q[0]:.1f} ms (p95 {floor_q[1]:.1f}) | ratio "
-          f"{app_q[0] / floor_q[0]:.2f}x")
+    for query in args.queue_query or [f"state={args.state}"]:
+        status = client.get(f"{queue_url}?{query}").status_code
+        assert status == 200, status
+        assert floor.get(f"/cases/?{query}").status_code == 200
+        app_q = timed(lambda q=query: client.get(f"{queue_url}?{q}"), args.requests)
+        floor_q = timed(lambda q=query: floor.get(f"/cases/?{q}"), args.requests)
+        print(f"queue ({endpoint}, {query or 'no filter'}): app {app_q[0]:.1f} ms "
+              f"(p95 {app_q[1]:.1f}) | floor {floor_q[0]:.1f} ms (p95 {floor_q[1]:.1f}) | "
+              f"ratio {app_q[0] / floor_q[0]:.2f}x")
+        if args.queue_statements:
+            print_statements(app, lambda q=query: client.get(f"{queue_url}?{q}"))
+    if args.queue_only:
+        return
 
     reference = case_with_history(app, args.history)
     assert client.get(f"/cases/{reference}").status_code == 200

@@ -34,6 +34,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
@@ -328,8 +329,26 @@ def _seats_without_vote(user_id: int | None) -> Any:
     return query.where(PanelSeat.user_id == user_id) if user_id is not None else query
 
 
-def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
-    """Cases where the procedure waits on ``user`` now."""
+@dataclass(frozen=True)
+class Waiting:
+    """One state in which the procedure waits on a person: all its cases (``only`` None) or
+    those matching ``only``; ``walk`` is the indexed column to read them in, or None when
+    ``only`` leads from the person's own few rows (their seats, their investigations)."""
+
+    state: str
+    only: ColumnElement[bool] | None
+    walk: Any
+
+    @property
+    def condition(self) -> ColumnElement[bool]:
+        if self.only is None:
+            return Case.state == self.state
+        return and_(Case.state == self.state, self.only)
+
+
+def _waiting_on_me(user: User, now: datetime) -> list[Waiting]:
+    """Where the procedure waits on ``user`` now, one entry per state (so that each is
+    counted on its own, through its state's index, and the entries never overlap)."""
     roles = {Role(grant.role) for grant in user.role_grants}
     kinds = set()
     if Role.CHAIR in roles:
@@ -338,38 +357,48 @@ def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
         kinds.add("committee")
     # The hearing waits on the chair only once every seated member has voted this round, or
     # while an objection to a panel member awaits the chair's ruling.
-    by_role = [state for state, who in WAITING_ON.items()
-               if kinds & set(who) and state != "hearing"]
-    conditions: list[ColumnElement[bool]] = []
-    if by_role:
-        conditions.append(Case.state.in_(by_role))
+    whole = {state for state, who in WAITING_ON.items()
+             if kinds & set(who) and state != "hearing"}
+    parts: dict[str, list[ColumnElement[bool]]] = {}
+    walks: dict[str, Any] = {}
     if "chair" in kinds:
         # Correlated with the case: read for hearing cases only, not for every panel ever sat.
         someone_to_vote = _seats_without_vote(None).where(PanelSeat.case_id == Case.id).exists()
-        conditions.append(and_(Case.state == "hearing", or_(
-            ~someone_to_vote,
-            Case.id.in_(select(PanelObjection.case_id).where(PanelObjection.ruling.is_(None))))))
+        parts["hearing"] = [or_(~someone_to_vote, Case.id.in_(
+            select(PanelObjection.case_id).where(PanelObjection.ruling.is_(None))))]
+        walks["hearing"] = Case.submitted_at
     if kinds:
-        conditions.append(and_(Case.state.in_(COMMITTEE_AFTER_DUE), Case.due_at < now))
-    conditions.append(and_(Case.state == "investigation",
-                           _investigator_is(user.id)))
-    # A seated, non-recused panel member must declare (any panel state) and vote (hearing).
+        for state in COMMITTEE_AFTER_DUE:
+            parts.setdefault(state, []).append(Case.due_at < now)
+            walks[state] = Case.due_at
+    # The person's own rows: an investigation, a seat to declare on or to vote from.
+    mine_in: dict[str, list[Any]] = {"investigation": [select(CaseWorkflow.case_id).where(
+        CaseWorkflow.investigator_user_id == user.id)]}
     for state, kind in PANEL_KIND.items():
-        seat = and_(PanelSeat.user_id == user.id, PanelSeat.kind == kind,
-                    PanelSeat.recused_at.is_(None))
-        undeclared = Case.id.in_(select(PanelSeat.case_id).where(
-            seat, PanelSeat.conflict_declared_at.is_(None)))
+        mine_in.setdefault(state, []).append(select(PanelSeat.case_id).where(
+            PanelSeat.user_id == user.id, PanelSeat.kind == kind,
+            PanelSeat.recused_at.is_(None), PanelSeat.conflict_declared_at.is_(None)))
         if state == "hearing":
-            not_voted = Case.id.in_(_seats_without_vote(user.id))
-            conditions.append(and_(Case.state == state, or_(undeclared, not_voted)))
-        else:
-            conditions.append(and_(Case.state == state, undeclared))
+            mine_in[state].append(_seats_without_vote(user.id))
+    for state, selects in mine_in.items():
+        parts.setdefault(state, []).append(Case.id.in_(union(*selects)))
+    waiting = [Waiting(state, None, Case.submitted_at) for state in sorted(whole)]
+    waiting += [Waiting(state, or_(*only), walks.get(state) if len(only) == 1 else None)
+                for state, only in sorted(parts.items()) if state not in whole]
+    return waiting
+
+
+def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
+    """Cases where the procedure waits on ``user`` now."""
+    waiting = _waiting_on_me(user, now)
     not_party = visible_to(user)  # parties never act on the committee's side of their case
-    return and_(not_party, or_(*conditions)) if conditions else false()
+    return and_(not_party, or_(*(w.condition for w in waiting))) if waiting else false()
 
 
-def _filtered(user: User, filters: Filters, now: datetime, *, with_stage: bool = True,
+def conditions(user: User, filters: Filters, now: datetime, *, with_stage: bool = True,
               with_view: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE clause of the queue for ``user`` under ``filters`` (also the benchmark
+    floor's, so that both run the same SQL)."""
     where: list[ColumnElement[bool]] = [visible_to(user)]
     if with_stage:
         if filters.stage == "open":
@@ -414,7 +443,8 @@ def _from_cases(statement: Any) -> Any:
     return statement.select_from(Case)
 
 
-def _order_by(filters: Filters) -> list[Any]:
+def ordering(filters: Filters) -> list[Any]:
+    """ORDER BY of the chosen sort; the case id breaks ties, so pages never overlap."""
     column = {
         "submitted": Case.submitted_at, "due": Case.due_at, "changed": Case.state_changed_at,
         "reference": Case.reference, "stage": Case.state, "respondent": Member.full_name,
@@ -425,13 +455,38 @@ def _order_by(filters: Filters) -> list[Any]:
     return [ordered, Case.id.desc() if filters.descending else Case.id.asc()]
 
 
-def _capped_count(where: list[ColumnElement[bool]], limit: int | None = None) -> Any:
+def _capped_count(where: list[ColumnElement[bool]], limit: int | None = None, *,
+                  order_by: Any = None) -> Any:
     """``min(count, limit + 1)`` of the cases matching ``where`` (``limit``: ``COUNT_CAP``),
     as a scalar subquery: the database stops after ``limit + 1`` rows
-    (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``)."""
+    (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``). ``order_by`` an indexed column makes
+    the database walk that index and stop, rather than collect every match in a bitmap."""
     limit = COUNT_CAP if limit is None else limit
-    sample = _from_cases(select(literal(1).label("one"))).where(*where).limit(limit + 1)
+    sample = _from_cases(select(literal(1).label("one"))).where(*where)
+    if order_by is not None:
+        sample = sample.order_by(order_by)
+    sample = sample.limit(limit + 1)
     return select(func.count()).select_from(sample.subquery()).scalar_subquery()
+
+
+def _capped_count_waiting(where: list[ColumnElement[bool]], waiting: list[Waiting]) -> Any:
+    """``_capped_count`` of the cases matching ``where`` and any of ``waiting``: each state
+    is read on its own (walking its index, or from the person's own rows) and stops at the
+    cap; the states never overlap, so the parts are appended (UNION ALL) and the count
+    stops as soon as the cap is reached."""
+    if not waiting:
+        return literal(0)
+    limit = COUNT_CAP
+
+    def sample(entry: Waiting) -> Any:
+        part = _from_cases(select(Case.id)).where(*where, entry.condition)
+        if entry.walk is not None:
+            part = part.order_by(entry.walk)
+        return select(part.limit(limit + 1).subquery().c.id)
+
+    ids = union_all(*(sample(entry) for entry in waiting)).subquery()
+    capped = select(ids.c.id).limit(limit + 1).subquery()
+    return select(func.count()).select_from(capped).scalar_subquery()
 
 
 def _count(n: int | None, limit: int | None = None) -> Count:
@@ -440,26 +495,36 @@ def _count(n: int | None, limit: int | None = None) -> Count:
     return Count(limit, capped=True) if n > limit else Count(n)
 
 
-def stage_counts(user: User) -> dict[str, Count]:
-    """Cases per state that ``user`` may see, exactly, in one statement whatever the caseload:
-    the maintained count of each state minus ``user``'s hidden cases in it."""
+def stage_counts_statement(user: User) -> Select[Any]:
+    """(state, cases ``user`` may see in it): the maintained count of each state minus
+    ``user``'s few hidden cases in it, whatever the caseload."""
     hidden = (select(Case.state, func.count().label("n"))
               .where(Case.id.in_(hidden_from(user))).group_by(Case.state).subquery())
-    rows = db.session.execute(
-        select(CaseStateCount.state, CaseStateCount.n - func.coalesce(hidden.c.n, 0))
-        .outerjoin(hidden, hidden.c.state == CaseStateCount.state))
+    return (select(CaseStateCount.state, CaseStateCount.n - func.coalesce(hidden.c.n, 0))
+            .outerjoin(hidden, hidden.c.state == CaseStateCount.state))
+
+
+def stage_counts(user: User) -> dict[str, Count]:
+    """Cases per state that ``user`` may see, exactly (one statement)."""
+    rows = db.session.execute(stage_counts_statement(user))
     return {state: Count(int(n)) for state, n in rows if n}
 
 
-def _filtered_stage_counts(user: User, filters: Filters,
+def narrowed_stage_counts_statement(user: User, filters: Filters, now: datetime) -> Select[Any]:
+    """(state, cases) among at most ``COUNT_CAP + 1`` cases matching ``filters`` (the stage
+    aside)."""
+    sample = (_from_cases(select(Case.state))
+              .where(*conditions(user, filters, now, with_stage=False))
+              .limit(COUNT_CAP + 1).subquery())
+    return select(sample.c.state, func.count()).group_by(sample.c.state)
+
+
+def _narrowed_stage_counts(user: User, filters: Filters,
                            now: datetime) -> tuple[dict[str, Count], bool]:
     """Cases per state under ``filters`` (the stage aside), from at most ``COUNT_CAP + 1``
     of them. Returns the counts and whether they are exact; when not, each is a lower bound."""
-    sample = (_from_cases(select(Case.state))
-              .where(*_filtered(user, filters, now, with_stage=False))
-              .limit(COUNT_CAP + 1).subquery())
     counted = dict(db.session.execute(
-        select(sample.c.state, func.count()).group_by(sample.c.state)).all())
+        narrowed_stage_counts_statement(user, filters, now)).all())
     exact = sum(counted.values()) <= COUNT_CAP
     return {state: Count(int(n), capped=not exact) for state, n in counted.items()}, exact
 
@@ -476,9 +541,9 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
     or a capped sample when a view or filter narrows them), the tab counts (one statement),
     the total only when the counts per stage cannot give it, the rows (one query, plus one
     each for their allegations, sanctions and case officers)."""
-    where = _filtered(user, filters, now)
+    where = conditions(user, filters, now)
     if filters.narrowed or filters.view != "all":
-        counts, exact = _filtered_stage_counts(user, filters, now)
+        counts, exact = _narrowed_stage_counts(user, filters, now)
     else:
         counts, exact = stage_counts(user), True
     # The count must reach past the requested page, so that its rows exist when it is capped.
@@ -498,23 +563,17 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
         .options(contains_eager(Case.respondent).lazyload(Member.user),  # not shown
                  joinedload(CaseWorkflow.investigator).lazyload(User.member),  # name only
                  joinedload(CaseWorkflow.investigator).lazyload(User.role_grants))
-        .where(*where).order_by(*_order_by(filters))
+        .where(*where).order_by(*ordering(filters))
         .limit(page_size).offset((page_number - 1) * page_size)
     )
     rows = [Row(case=c, flow=flow, needs_action=bool(flag),
                 overdue=bool(c.due_at and c.due_at < now and c.state not in FINAL_STATES))
             for c, flow, flag in db.session.execute(statement).unique().all()]
     if rows:
-        sanctions = db.session.scalars(
-            select(Sanction).where(Sanction.case_id.in_([r.case.id for r in rows]),
-                                   Sanction.status.notin_(DEAD_SANCTIONS))
-            .order_by(Sanction.id))
+        case_ids = [r.case.id for r in rows]
+        sanctions = db.session.scalars(sanctions_statement(case_ids))
         latest = {s.case_id: s for s in sanctions}  # the last one per case wins
-        officers = dict(db.session.execute(
-            select(OfficerAssignment.case_id, User.full_name)
-            .join(User, User.id == OfficerAssignment.officer_user_id)
-            .where(OfficerAssignment.case_id.in_([r.case.id for r in rows]),
-                   OfficerAssignment.ended_at.is_(None))).all())
+        officers = dict(db.session.execute(officers_statement(case_ids)).all())
         for row in rows:
             row.sanction = latest.get(row.case.id)
             row.officer = officers.get(row.case.id, "")
@@ -523,30 +582,59 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
                 stage_counts=counts, tab_counts=tab_counts(user, now, open_visible), now=now)
 
 
+def sanctions_statement(case_ids: list[int]) -> Select[Any]:
+    """The live sanctions of these cases, oldest first (the last one is the case's)."""
+    return (select(Sanction).where(Sanction.case_id.in_(case_ids),
+                                   Sanction.status.notin_(DEAD_SANCTIONS))
+            .order_by(Sanction.id))
+
+
+def officers_statement(case_ids: list[int]) -> Select[Any]:
+    """(case id, name of its current case officer) for these cases."""
+    return (select(OfficerAssignment.case_id, User.full_name)
+            .join(User, User.id == OfficerAssignment.officer_user_id)
+            .where(OfficerAssignment.case_id.in_(case_ids),
+                   OfficerAssignment.ended_at.is_(None)))
+
+
+TAB_CONDITIONS = ("mine", "action", "overdue", "soon")
+
+
+def tab_counts_statement(user: User, now: datetime) -> Select[Any]:
+    """One row: the capped counts of the person's open cases that are theirs (``mine``),
+    need their action, are overdue, or are due soon; each reaches its rows through an index
+    (the person's assignments and seats; the states waiting on their role; state and due
+    date)."""
+    open_visible = [visible_to(user), Case.state.in_(OPEN_STATES)]
+    counts = {
+        "mine": _capped_count([*open_visible, mine(user)]),
+        "action": _capped_count_waiting(open_visible, _waiting_on_me(user, now)),
+        "overdue": _capped_count([*open_visible, overdue(now)], order_by=Case.due_at.desc()),
+        "soon": _capped_count([*open_visible, due_soon(now)], order_by=Case.due_at),
+    }
+    return select(*(counts[name].label(name) for name in TAB_CONDITIONS))
+
+
 def tab_counts(user: User, now: datetime,
                visible_per_state: dict[str, Count] | None = None) -> dict[str, Count]:
     """Open cases: all, mine, needing my action, overdue, due soon. "All" is the sum of the
     person's maintained counts per state (``visible_per_state``, read here when not given);
-    the others are capped counts, each reaching its rows through an index (mine: the person's
-    assignments and seats; overdue and due soon: state and due date; needs my action: the
-    states waiting on their role and their own seats), all four in one statement."""
+    the others are capped counts, all four in one statement (``tab_counts_statement``)."""
     per_state = visible_per_state if visible_per_state is not None else stage_counts(user)
-    open_visible = [visible_to(user), Case.state.in_(OPEN_STATES)]
-    capped = {"mine": mine(user), "action": needs_action(user, now),
-              "overdue": overdue(now), "soon": due_soon(now)}
-    counted = db.session.execute(select(*(
-        _capped_count([*open_visible, condition]).label(name)
-        for name, condition in capped.items()))).one()
+    counted = db.session.execute(tab_counts_statement(user, now)).one()
     counts = {"all": sum((per_state.get(name, Count(0)) for name in OPEN_STATES), Count(0))}
-    counts.update({name: _count(getattr(counted, name)) for name in capped})
+    counts.update({name: _count(getattr(counted, name)) for name in TAB_CONDITIONS})
     return counts
+
+
+def assignees_statement() -> Select[Any]:
+    """(id, name) of the active committee members and chairs, by name."""
+    return (select(User.id, User.full_name).where(User.active.is_(True), User.id.in_(
+        select(UserRole.user_id).where(UserRole.role.in_(
+            [Role.COMMITTEE.value, Role.CHAIR.value]))))
+        .order_by(User.full_name))
 
 
 def assignee_choices() -> list[tuple[int, str]]:
     """Committee members and chairs who may be case officer or investigator (one query)."""
-    users = db.session.execute(
-        select(User.id, User.full_name).where(User.active.is_(True), User.id.in_(
-            select(UserRole.user_id).where(UserRole.role.in_(
-                [Role.COMMITTEE.value, Role.CHAIR.value]))))
-        .order_by(User.full_name))
-    return [(row[0], row[1]) for row in users]
+    return [(row[0], row[1]) for row in db.session.execute(assignees_statement())]
