@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -162,3 +162,23 @@ def test_history_rows_print_what_the_audit_page_prints(app, db_session):
     assert asked.when == events[1].created_at.strftime("%Y-%m-%d %H:%M")
     assert asked.iso == events[1].created_at.isoformat()
     assert (filed.who, filed.what, filed.lines) == ("Complainant", "Complaint filed", [])
+    assert filed.details == ""
+    assert str(asked.details) == (
+        '<ul class="audit-details small"><li><span class="muted">flags:</span> [true]</li>'
+        '<li><span class="muted">outbox ids:</span> [12, 7]</li>'
+        '<li><span class="muted">state:</span> a <span aria-label="changed to">→</span> b</li>'
+        '<li><span class="muted">to:</span> screening</li></ul>')
+
+
+def test_history_details_are_escaped(app, db_session):
+    with app.app_context():
+        AuditEventFactory(action="case.updated", subject=audit.Subject("case", 6),
+                          case_ref="EC-2026-0006", reason="<b>bold</b>",
+                          details={"note<script>": {"before": "<i>", "after": "a & b"}})
+        with app.test_request_context():
+            html = render_template_string(
+                '{% from "audit/_history.html" import render_history %}'
+                "{{ render_history(events) }}", events=audit.case_history("EC-2026-0006"))
+    assert "<script>" not in html and "<i>" not in html and "<b>" not in html
+    assert "note&lt;script&gt;:" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert '&lt;i&gt; <span aria-label="changed to">→</span> a &amp; b' in html

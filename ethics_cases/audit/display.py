@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..extensions import db
@@ -86,6 +87,23 @@ class HistoryRow(NamedTuple):
     what: str
     reason: str | None
     lines: list[tuple[str, str, str | None]]
+    details: Markup  # ``lines`` as the component's <ul> (escaped here), or empty
+
+
+_CHANGED_TO = ' <span aria-label="changed to">→</span> '
+
+
+def details_html(lines: list[tuple[str, str, str | None]]) -> Markup:
+    """The detail list of one event, escaped once here: the same markup as ``render_details``
+    in ``audit/_history.html``, without a template loop per line (a long history has a
+    thousand of them)."""
+    if not lines:
+        return Markup("")
+    items = [f'<li><span class="muted">{escape(field)}:</span> {escape(value)}'
+             + (f"{_CHANGED_TO}{escape(after)}</li>" if after is not None else "</li>")
+             for field, value, after in lines]
+    html = f'<ul class="audit-details small">{"".join(items)}</ul>'
+    return Markup(html)  # noqa: S704 (every text part went through escape())
 
 
 def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
@@ -102,7 +120,7 @@ def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
         what = labels.get(event.action)
         if what is None:
             what = labels[event.action] = action_label(event.action)
+        lines = detail_lines(event.details) if event.details else []
         rows.append(HistoryRow(iso, f"{iso[:10]} {iso[11:16]}", actor_label(event, names), what,
-                               event.reason, detail_lines(event.details) if event.details
-                               else []))
+                               event.reason, lines, details_html(lines)))
     return rows
