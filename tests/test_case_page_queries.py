@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import markupsafe
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -182,3 +183,5 @@ def test_history_details_are_escaped(app, db_session):
     assert "<script>" not in html and "<i>" not in html and "<b>" not in html
     assert "note&lt;script&gt;:" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert '&lt;i&gt; <span aria-label="changed to">→</span> a &amp; b' in html
+    hostile = "<a href=\"x\" onclick='y'>&amp;</a>"
+    assert display._escape(hostile) == str(markupsafe.escape(hostile))  # the same entities

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
@@ -93,17 +93,24 @@ class HistoryRow(NamedTuple):
 _CHANGED_TO = ' <span aria-label="changed to">→</span> '
 
 
+def _escape(text: str) -> str:
+    """markupsafe's escaping (same entities), as plain str operations: a long history escapes
+    thousands of short values, and building a Markup object for each was most of its cost."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
 def details_html(lines: list[tuple[str, str, str | None]]) -> Markup:
     """The detail list of one event, escaped once here: the same markup as ``render_details``
     in ``audit/_history.html``, without a template loop per line (a long history has a
     thousand of them)."""
     if not lines:
         return Markup("")
-    items = [f'<li><span class="muted">{escape(field)}:</span> {escape(value)}'
-             + (f"{_CHANGED_TO}{escape(after)}</li>" if after is not None else "</li>")
+    items = [f'<li><span class="muted">{_escape(field)}:</span> {_escape(value)}'
+             + (f"{_CHANGED_TO}{_escape(after)}</li>" if after is not None else "</li>")
              for field, value, after in lines]
     html = f'<ul class="audit-details small">{"".join(items)}</ul>'
-    return Markup(html)  # noqa: S704 (every text part went through escape())
+    return Markup(html)  # noqa: S704 (every text part went through _escape())
 
 
 def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
