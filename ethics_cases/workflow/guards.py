@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload
 
 from ..accounts.models import User
 from ..extensions import db
@@ -38,13 +39,24 @@ def seat_kind_for(state: str) -> str:
     return SeatKind.APPEAL.value if state == "appeal" else SeatKind.FIRST.value
 
 
+# A seat's user is joined for the name a refusal or a message shows; that user's roles and
+# roll entry (eager on ``User`` for signed-in pages) are not needed by any guard or effect,
+# and would cost two more statements per step on every case with a panel.
+SEAT_USER_NAME_ONLY = (defaultload(PanelSeat.user).lazyload(User.role_grants),
+                       defaultload(PanelSeat.user).lazyload(User.member))
+
+
+def load_seats(case_id: int, kind: str) -> list[PanelSeat]:
+    return list(db.session.scalars(
+        select(PanelSeat).where(PanelSeat.case_id == case_id, PanelSeat.kind == kind)
+        .options(*SEAT_USER_NAME_ONLY).order_by(PanelSeat.id)))
+
+
 def seats(ctx: StepContext, kind: str | None = None) -> list[PanelSeat]:
     kind = kind or seat_kind_for(ctx.source_state or ctx.case.state)
     key = f"seats:{kind}"
     if key not in ctx.cache:
-        ctx.cache[key] = list(db.session.scalars(
-            select(PanelSeat).where(PanelSeat.case_id == ctx.case.id, PanelSeat.kind == kind)
-            .order_by(PanelSeat.id)))
+        ctx.cache[key] = load_seats(ctx.case.id, kind)
     return ctx.cache[key]
 
 

@@ -77,12 +77,25 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# The workflow row as steps read it: ``investigator_user_id`` is all they use, so not the
+# investigator's user row (joined by default for pages) nor its eager roles and roll entry.
+WITHOUT_INVESTIGATOR = (lazyload(CaseWorkflow.investigator),)
+
+
+def workflow_row(case_id: int) -> CaseWorkflow | None:
+    return db.session.get(CaseWorkflow, case_id, options=WITHOUT_INVESTIGATOR)
+
+
 def acting_on(case: Case, user: User | None, *, complainant_grant: bool = False,
-              system: bool = False, flow: CaseWorkflow | None = None) -> Acting:
-    """The capacities in which ``user`` acts on ``case`` (one query for the panel)."""
-    flow = flow or db.session.get(CaseWorkflow, case.id)
+              system: bool = False, flow: CaseWorkflow | None = None,
+              panel: list[PanelSeat] | None = None) -> Acting:
+    """The capacities in which ``user`` acts on ``case`` (one query for the panel, unless
+    ``panel``, the seats of the current kind, was read already)."""
+    flow = flow or workflow_row(case.id)
     if flow is None or flow in db.session.new:  # a case's first step: no panel yet
         seats: frozenset[int] = frozenset()
+    elif panel is not None:
+        seats = frozenset(seat.user_id for seat in panel if seat.recused_at is None)
     else:
         seats = frozenset(db.session.scalars(
             select(PanelSeat.user_id).where(PanelSeat.case_id == case.id,
@@ -184,16 +197,22 @@ def fire(
         reason = (reason or "").strip()
         if step.reason_required and not reason:
             raise Refused(f"{step.reason_label.split(' (')[0]} is required.", "reason")
-        flow = db.session.get(CaseWorkflow, case.id)
-        if flow is None:
+        flow = workflow_row(case.id)
+        seat_kind = guards.seat_kind_for(case.state)
+        panel: list[PanelSeat] | None = None
+        if flow is None:  # a case's first step: no panel yet
             flow = CaseWorkflow(case_id=case.id)
             db.session.add(flow)
+        else:  # read once: who acts as a panelist, and what the guards check
+            panel = guards.load_seats(case.id, seat_kind)
         ctx = StepContext(
             case=case, flow=flow, trigger=trigger, data=clean(form_data or {}), reason=reason,
             now=now or utcnow(), settings=settings(), source_state=case.state,
             acting=acting_on(case, actor_user, complainant_grant=complainant_grant,
-                             system=system, flow=flow),
+                             system=system, flow=flow, panel=panel),
         )
+        if panel is not None:
+            ctx.cache[f"seats:{seat_kind}"] = panel
         with machine.bound(case.state) as bound:
             if not bound.trigger(trigger, ctx=ctx):
                 raise Refused(f"“{step.label}” is not possible now.")

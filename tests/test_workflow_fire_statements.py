@@ -1,0 +1,43 @@
+"""``operations.fire`` reads what the step needs once: a statement count per step that does not
+grow with the panel or the people on it (no eager loads of every seated user's roles and roll
+entry, no second read of the workflow row)."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from ethics_cases.extensions import db
+
+from .factories.workflow import Journey
+
+
+def _statements(work) -> list[str]:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        seen.append(statement.split()[0].upper() + " " + statement.split("FROM")[-1][:60]
+                    if "FROM" in statement else statement[:60])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_a_vote_and_a_step_with_a_panel_read_no_users_roles_or_roll_entries(app, db_session):
+    with app.app_context():
+        journey = Journey()
+        journey.to_hearing()
+        voter = journey.panel[0]
+        allegations = {a.id: True for a in journey.case.allegations}
+        db.session.expire_all()
+        statements = _statements(lambda: journey.fire(
+            "cast_vote", voter, {"votes": allegations}, reason="Weighed the evidence."))
+        assert not [s for s in statements if "user_roles" in s or s.startswith(
+            "SELECT  members") or s.startswith("SELECT  users")]
+        # was 15: two eager loads for the investigator, two for the panel's users, and the
+        # panel read twice (once for who acts, once for the guards)
+        assert len(statements) <= 10
+        assert sum(s.startswith("SELECT  panel_seats") for s in statements) == 1
