@@ -1,17 +1,23 @@
 """A realistic association: members, committee, complaints in every stage and sanction.
 
-How it stays honest:
+Two parts: a sample of cases run through the real operations (this module), and, when more
+cases are asked for than ``real_cases``, copies of the sample's histories written in bulk
+(``cloner.py``; its docstring says what a clone is and is not).
+
+How the real part stays honest:
 
 * Every row is written by the operation real use goes through: the roll by
   ``accounts.roster.import_roster``, accounts by ``create_user`` / ``register_member``,
   complaints by ``cases.operations.file_complaint`` (from a completed draft), every later step by
-  ``workflow.operations.fire`` (guards, effects, sanctions ladder, one audit event each), and
-  messages by ``cases.operations.reply_as_complainant``. Nothing writes a state column directly.
+  ``workflow.operations.fire`` (guards, effects, sanctions ladder, one audit event each),
+  complainants' messages by ``cases.operations.reply_as_complainant``, and the committee's notes
+  and messages between steps by ``casework.operations.add_note`` / ``send_message``. Nothing
+  writes a state column directly.
 * Time is simulated: every case gets a plan (the steps to its target outcome) spread over the
   past years, and all cases' steps run in one chronological order with the clock of every
   module that reads ``utcnow`` set to the step's moment. So deadlines, appeal windows and
   sanction dates are checked by the real guards, and the audit chain's timestamps follow its
-  sequence, as in a real history.
+  sequence, as in a real history. Every outcome is planned once before the random ones.
 * Speed: each operation still commits (``fire`` commits), but the session is joined to an outer
   transaction in ``create_savepoint`` mode, so an operation's commit releases a SAVEPOINT and its
   failure rolls back only that operation; the outer transaction commits every ``batch`` steps.
@@ -332,9 +338,9 @@ def cached_password_hashing() -> Iterator[None]:
 
 @contextmanager
 def without_letters(skip: bool) -> Iterator[None]:
-    """``--skip-letters``: steps issue no PDF letters. Rendering one costs ~0.3-1 s here
-    (fpdf2 parses the DejaVu fonts for every letter), which makes large data sets take hours;
-    everything else of each step still runs. Off by default."""
+    """``--skip-letters``: steps issue no PDF letters. Rendering one costs ~0.15-0.3 s of CPU
+    here (fpdf2 lays out the text and subsets the fonts for every letter); everything else of
+    each step still runs. Off by default."""
     if not skip:
         yield
         return
