@@ -17,6 +17,8 @@ capacities ``workflow.guards.acting_kinds`` gives them, expressed in SQL.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union,
     union_all,
 )
@@ -278,11 +281,26 @@ def hidden_from(user: User) -> Select[Any]:
     return union(*parts)  # type: ignore[return-value]
 
 
-def visible_to(user: User) -> ColumnElement[bool]:
-    """Cases ``user`` (already known to be committee, chair or admin) may see in the queue:
-    all but ``hidden_from(user)``, so that counts can subtract exactly the hidden ones."""
-    # Uncorrelated (``NOT IN (SELECT ...)``): the few hidden ids are read once, not per case.
-    return Case.id.notin_(hidden_from(user))
+@dataclass(frozen=True)
+class Viewer:
+    """The person looking at the queue, with the cases hidden from them (id: state), read
+    once per page: every statement of the page then excludes the same few ids, and the counts
+    per stage subtract exactly those from the maintained counts."""
+
+    user: User
+    hidden: Mapping[int, str]
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        rows = db.session.execute(
+            select(Case.id, Case.state).where(Case.id.in_(hidden_from(user))))
+        return cls(user, dict(rows.all()))
+
+
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """Cases the viewer (already known to be committee, chair or admin) may see in the
+    queue: all but ``hidden_from`` them (nothing to exclude for most people)."""
+    return Case.id.notin_(sorted(viewer.hidden)) if viewer.hidden else true()
 
 
 # Open cases are named (``state IN``), not excluded, so the (state, due_at) index serves them.
@@ -388,18 +406,19 @@ def _waiting_on_me(user: User, now: datetime) -> list[Waiting]:
     return waiting
 
 
-def needs_action(user: User, now: datetime) -> ColumnElement[bool]:
-    """Cases where the procedure waits on ``user`` now."""
-    waiting = _waiting_on_me(user, now)
-    not_party = visible_to(user)  # parties never act on the committee's side of their case
+def needs_action(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
+    """Cases where the procedure waits on the viewer now."""
+    waiting = _waiting_on_me(viewer.user, now)
+    not_party = visible_to(viewer)  # parties never act on the committee's side of their case
     return and_(not_party, or_(*(w.condition for w in waiting))) if waiting else false()
 
 
-def conditions(user: User, filters: Filters, now: datetime, *, with_stage: bool = True,
-              with_view: bool = True) -> list[ColumnElement[bool]]:
-    """The WHERE clause of the queue for ``user`` under ``filters`` (also the benchmark
+def conditions(viewer: Viewer, filters: Filters, now: datetime, *, with_stage: bool = True,
+               with_view: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE clause of the queue for the viewer under ``filters`` (also the benchmark
     floor's, so that both run the same SQL)."""
-    where: list[ColumnElement[bool]] = [visible_to(user)]
+    user = viewer.user
+    where: list[ColumnElement[bool]] = [visible_to(viewer)]
     if with_stage:
         if filters.stage == "open":
             where.append(Case.state.in_(OPEN_STATES))
@@ -410,7 +429,7 @@ def conditions(user: User, filters: Filters, now: datetime, *, with_stage: bool 
     if with_view and filters.view == "mine":
         where.append(mine(user))
     elif with_view and filters.view == "action":
-        where.append(needs_action(user, now))
+        where.append(needs_action(viewer, now))
     if filters.overdue:
         where.append(overdue(now))
     if filters.due_soon:
@@ -495,36 +514,35 @@ def _count(n: int | None, limit: int | None = None) -> Count:
     return Count(limit, capped=True) if n > limit else Count(n)
 
 
-def stage_counts_statement(user: User) -> Select[Any]:
-    """(state, cases ``user`` may see in it): the maintained count of each state minus
-    ``user``'s few hidden cases in it, whatever the caseload."""
-    hidden = (select(Case.state, func.count().label("n"))
-              .where(Case.id.in_(hidden_from(user))).group_by(Case.state).subquery())
-    return (select(CaseStateCount.state, CaseStateCount.n - func.coalesce(hidden.c.n, 0))
-            .outerjoin(hidden, hidden.c.state == CaseStateCount.state))
+def stage_counts_statement() -> Select[Any]:
+    """(state, cases in it): the maintained counts, whatever the caseload."""
+    return select(CaseStateCount.state, CaseStateCount.n)
 
 
-def stage_counts(user: User) -> dict[str, Count]:
-    """Cases per state that ``user`` may see, exactly (one statement)."""
-    rows = db.session.execute(stage_counts_statement(user))
-    return {state: Count(int(n)) for state, n in rows if n}
+def stage_counts(viewer: Viewer) -> dict[str, Count]:
+    """Cases per state that the viewer may see, exactly: the maintained count of each state
+    minus the viewer's hidden cases in it (one statement)."""
+    hidden = Counter(viewer.hidden.values())
+    rows = db.session.execute(stage_counts_statement())
+    return {state: Count(n - hidden[state]) for state, n in rows if n - hidden[state]}
 
 
-def narrowed_stage_counts_statement(user: User, filters: Filters, now: datetime) -> Select[Any]:
+def narrowed_stage_counts_statement(viewer: Viewer, filters: Filters,
+                                    now: datetime) -> Select[Any]:
     """(state, cases) among at most ``COUNT_CAP + 1`` cases matching ``filters`` (the stage
     aside)."""
     sample = (_from_cases(select(Case.state))
-              .where(*conditions(user, filters, now, with_stage=False))
+              .where(*conditions(viewer, filters, now, with_stage=False))
               .limit(COUNT_CAP + 1).subquery())
     return select(sample.c.state, func.count()).group_by(sample.c.state)
 
 
-def _narrowed_stage_counts(user: User, filters: Filters,
+def _narrowed_stage_counts(viewer: Viewer, filters: Filters,
                            now: datetime) -> tuple[dict[str, Count], bool]:
     """Cases per state under ``filters`` (the stage aside), from at most ``COUNT_CAP + 1``
     of them. Returns the counts and whether they are exact; when not, each is a lower bound."""
     counted = dict(db.session.execute(
-        narrowed_stage_counts_statement(user, filters, now)).all())
+        narrowed_stage_counts_statement(viewer, filters, now)).all())
     exact = sum(counted.values()) <= COUNT_CAP
     return {state: Count(int(n), capped=not exact) for state, n in counted.items()}, exact
 
@@ -537,15 +555,17 @@ def _stage_total(filters: Filters, counts: dict[str, Count]) -> Count:
 
 
 def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50) -> Page:
-    """One page of the queue in a fixed number of statements: counts per stage (maintained,
-    or a capped sample when a view or filter narrows them), the tab counts (one statement),
+    """One page of the queue in a fixed number of statements: the cases hidden from the
+    person (one), counts per stage (the maintained counts, or a capped sample when a view or
+    filter narrows them), the tab counts (one statement),
     the total only when the counts per stage cannot give it, the rows (one query, plus one
     each for their allegations, sanctions and case officers)."""
-    where = conditions(user, filters, now)
+    viewer = Viewer.of(user)
+    where = conditions(viewer, filters, now)
     if filters.narrowed or filters.view != "all":
-        counts, exact = _narrowed_stage_counts(user, filters, now)
+        counts, exact = _narrowed_stage_counts(viewer, filters, now)
     else:
-        counts, exact = stage_counts(user), True
+        counts, exact = stage_counts(viewer), True
     # The count must reach past the requested page, so that its rows exist when it is capped.
     limit = max(COUNT_CAP, filters.page * page_size)
     if exact:
@@ -555,7 +575,7 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
     pages = max((total.n + page_size - 1) // page_size, 1)
     page_number = filters.page if total.capped else min(filters.page, pages)
     filters = replace(filters, page=page_number)
-    action = needs_action(user, now)
+    action = needs_action(viewer, now)
     statement = (
         select(Case, CaseWorkflow, case((action, literal(True)), else_=False))
         .select_from(Case).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
@@ -579,7 +599,7 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
             row.officer = officers.get(row.case.id, "")
     open_visible = counts if not (filters.narrowed or filters.view != "all") else None
     return Page(filters=filters, rows=rows, total=total, page_size=page_size,
-                stage_counts=counts, tab_counts=tab_counts(user, now, open_visible), now=now)
+                stage_counts=counts, tab_counts=tab_counts(viewer, now, open_visible), now=now)
 
 
 def sanctions_statement(case_ids: list[int]) -> Select[Any]:
@@ -600,28 +620,28 @@ def officers_statement(case_ids: list[int]) -> Select[Any]:
 TAB_CONDITIONS = ("mine", "action", "overdue", "soon")
 
 
-def tab_counts_statement(user: User, now: datetime) -> Select[Any]:
+def tab_counts_statement(viewer: Viewer, now: datetime) -> Select[Any]:
     """One row: the capped counts of the person's open cases that are theirs (``mine``),
     need their action, are overdue, or are due soon; each reaches its rows through an index
     (the person's assignments and seats; the states waiting on their role; state and due
     date)."""
-    open_visible = [visible_to(user), Case.state.in_(OPEN_STATES)]
+    open_visible = [visible_to(viewer), Case.state.in_(OPEN_STATES)]
     counts = {
-        "mine": _capped_count([*open_visible, mine(user)]),
-        "action": _capped_count_waiting(open_visible, _waiting_on_me(user, now)),
+        "mine": _capped_count([*open_visible, mine(viewer.user)]),
+        "action": _capped_count_waiting(open_visible, _waiting_on_me(viewer.user, now)),
         "overdue": _capped_count([*open_visible, overdue(now)], order_by=Case.due_at.desc()),
         "soon": _capped_count([*open_visible, due_soon(now)], order_by=Case.due_at),
     }
     return select(*(counts[name].label(name) for name in TAB_CONDITIONS))
 
 
-def tab_counts(user: User, now: datetime,
+def tab_counts(viewer: Viewer, now: datetime,
                visible_per_state: dict[str, Count] | None = None) -> dict[str, Count]:
     """Open cases: all, mine, needing my action, overdue, due soon. "All" is the sum of the
     person's maintained counts per state (``visible_per_state``, read here when not given);
     the others are capped counts, all four in one statement (``tab_counts_statement``)."""
-    per_state = visible_per_state if visible_per_state is not None else stage_counts(user)
-    counted = db.session.execute(tab_counts_statement(user, now)).one()
+    per_state = visible_per_state if visible_per_state is not None else stage_counts(viewer)
+    counted = db.session.execute(tab_counts_statement(viewer, now)).one()
     counts = {"all": sum((per_state.get(name, Count(0)) for name in OPEN_STATES), Count(0))}
     counts.update({name: _count(getattr(counted, name)) for name in TAB_CONDITIONS})
     return counts
