@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from markupsafe import Markup
@@ -93,9 +94,11 @@ class HistoryRow(NamedTuple):
 _CHANGED_TO = ' <span aria-label="changed to">→</span> '
 
 
+@lru_cache(maxsize=4096)
 def _escape(text: str) -> str:
     """markupsafe's escaping (same entities), as plain str operations: a long history escapes
-    thousands of short values, and building a Markup object for each was most of its cost."""
+    thousands of short values, and building a Markup object for each was most of its cost.
+    Field names and most values (states, audiences) repeat from row to row, hence the cache."""
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&#34;").replace("'", "&#39;"))
 
