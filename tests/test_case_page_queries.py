@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from ethics_cases import audit
 from ethics_cases.audit import display
 from ethics_cases.cases.models import Case
+from ethics_cases.casework import queries as casework_queries
+from ethics_cases.casework.models import CaseTag, Tag
 from ethics_cases.code import load_code
 from ethics_cases.extensions import db
 from ethics_cases.pledges.operations import ensure_code_version_registered
@@ -31,7 +33,7 @@ from .factories.workspace import OfficerAssignmentFactory
 #: Statements of one committee case page for a case at its hearing, seen by the chair (the
 #: widest view: every box, every form). Lower it when you remove one; never raise it to fit a
 #: new per-row query.
-CASE_PAGE_STATEMENTS = 31
+CASE_PAGE_STATEMENTS = 30
 LATER_CODE = Path(__file__).parent / "data" / "code_of_ethics_2026.yaml"  # 2026.1
 
 
@@ -185,3 +187,24 @@ def test_history_details_are_escaped(app, db_session):
     assert '&lt;i&gt; <span aria-label="changed to">→</span> a &amp; b' in html
     hostile = "<a href=\"x\" onclick='y'>&amp;</a>"
     assert display._escape(hostile) == str(markupsafe.escape(hostile))  # the same entities
+
+
+def test_the_tag_section_lists_the_case_tags_and_offers_every_tag(app, client, db_session,
+                                                                 login_as):
+    with app.app_context():
+        journey = Journey()
+        chair, reference = journey.chair, journey.ref
+    carried, other = Tag(slug="urgent", name="Urgent"), Tag(slug="boundaries", name="Boundaries")
+    db_session.add_all([carried, other])
+    db_session.flush()
+    db_session.add(CaseTag(case_id=journey.case_id, tag_id=carried.id))
+    db_session.commit()
+    with app.app_context():
+        marked = casework_queries.tags_marking_case(journey.case_id)
+        assert [(tag.name, on) for tag, on in marked] == [("Boundaries", False), ("Urgent", True)]
+    login_as(client, chair)
+    html = page(client, reference)
+    listed = html[html.index('<ul class="tag-list">'):]
+    listed = listed[:listed.index("</ul>")]
+    assert "Urgent" in listed and "Boundaries" not in listed
+    assert f'<option value="{other.id}">Boundaries</option>' in html  # offered in the menu

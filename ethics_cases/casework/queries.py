@@ -27,6 +27,15 @@ def all_tags() -> list[Tag]:
     return list(db.session.scalars(select(Tag).order_by(Tag.name)))
 
 
+def tags_marking_case(case_id: int) -> list[tuple[Tag, bool]]:
+    """Every tag (for the case page's tag menu), each with whether the case carries it: the
+    page's tag section in one query instead of ``all_tags`` plus ``tags_for_cases``."""
+    return [(tag, bool(carried)) for tag, carried in db.session.execute(
+        select(Tag, CaseTag.case_id.is_not(None))
+        .outerjoin(CaseTag, and_(CaseTag.tag_id == Tag.id, CaseTag.case_id == case_id))
+        .order_by(Tag.name))]
+
+
 def tag_counts() -> dict[int, int]:
     """How many cases carry each tag (one query)."""
     return dict(db.session.execute(

@@ -45,7 +45,7 @@ from .forms import (
     RemoveTagForm,
     TagForm,
 )
-from .models import HearingBundle, IdentityDisclosure, OfficerAssignment
+from .models import HearingBundle, IdentityDisclosure, OfficerAssignment, Tag
 from .operations import CaseworkRefused
 
 bp = Blueprint("casework", __name__, template_folder="templates")
@@ -81,9 +81,9 @@ def _fill_officer_choices(form: OfficerForm, case: Case) -> None:
         SelectChoice(u.id, u.full_name) for u in operations.eligible_officers(case)]
 
 
-def _fill_tag_choices(form: TagForm) -> None:
+def _fill_tag_choices(form: TagForm, tags: list[Tag] | None = None) -> None:
     form.tag_id.choices = [SelectChoice(0, "— choose —")] + [
-        SelectChoice(t.id, t.name) for t in queries.all_tags()]
+        SelectChoice(t.id, t.name) for t in (queries.all_tags() if tags is None else tags)]
 
 
 @bp.route("/casework/casework.css")
@@ -132,10 +132,13 @@ def _casework_box(case: Case) -> dict[str, Any]:
     assignment = next((a for a in assignments if a.ended_at is None), None)
     past = sorted((a for a in assignments if a.ended_at is not None),
                   key=lambda a: a.ended_at, reverse=True)
+    is_chair = operations.is_chair(user)
     officer_form = OfficerForm(prefix="officer")
-    _fill_officer_choices(officer_form, case)
+    if is_chair:  # only the chair sees the officer form (and its list of the committee)
+        _fill_officer_choices(officer_form, case)
+    marked = queries.tags_marking_case(case.id)
     tag_form = TagForm(prefix="tag")
-    _fill_tag_choices(tag_form)
+    _fill_tag_choices(tag_form, [tag for tag, _ in marked])
     # The disclosure decision is shown only for a complainant who asked for protection.
     disclosure = db.session.scalar(db.select(IdentityDisclosure).where(
         IdentityDisclosure.case_id == case.id).order_by(IdentityDisclosure.id.desc()).limit(1)
@@ -151,12 +154,12 @@ def _casework_box(case: Case) -> dict[str, Any]:
     deciding_state = case.state in ("awaiting_response", "hearing", "appeal")
     return {
         "may_work": may_work,
-        "is_chair": operations.is_chair(user),
+        "is_chair": is_chair,
         "assignment": assignment,
         "officer_problem": operations.officer_problem(assignment, case),
         "past_assignments": past,
         "officer_form": officer_form,
-        "tags": queries.tags_for_cases([case.id]).get(case.id, []),
+        "tags": [tag for tag, carried in marked if carried],
         "tag_form": tag_form,
         "remove_tag_form": RemoveTagForm(prefix="untag"),
         "notes": notes,
