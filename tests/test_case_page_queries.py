@@ -88,9 +88,11 @@ def test_case_page_statements_are_fixed_whatever_the_history(app, client, db_ses
         nonlocal html
         html = page(client, reference)
 
-    many = statements_of(app, get)
+    cold = statements_of(app, get)  # the history changed: its lines are read and built again
     assert "Entry 39" in html and "Message 39" in html  # the new rows are on the page
+    many = statements_of(app, get)  # as warm as ``few`` was
     assert len(many) == len(few), "a statement per history row or message"
+    assert len(cold) == len(few) + 1  # the history's rows; the newest event's hash is read always
     assert len(many) <= CASE_PAGE_STATEMENTS, "\n".join(many)
     # The Code versions are one short read, without the Code's JSON (parsed once per process).
     versions = [s for s in many if "FROM code_versions" in s]
@@ -208,3 +210,31 @@ def test_the_tag_section_lists_the_case_tags_and_offers_every_tag(app, client, d
     listed = listed[:listed.index("</ul>")]
     assert "Urgent" in listed and "Boundaries" not in listed
     assert f'<option value="{other.id}">Boundaries</option>' in html  # offered in the menu
+
+
+def test_cached_history_lines_follow_new_events_and_renamed_people(app, db_session):
+    """The history lines are kept per (case, hash of its newest event): a new event changes the
+    key, and names are looked up on every read."""
+    person = UserFactory(full_name="Nora Before")
+    subject = audit.Subject("case", 8)
+
+    def lines() -> list[tuple[str, str]]:
+        with app.test_request_context():
+            return [(row.who, row.reason or "") for row in
+                    display.case_history_rows("EC-2026-0008")]
+
+    with app.app_context():
+        assert lines() == []
+        AuditEventFactory(action="case.updated", subject=subject, case_ref="EC-2026-0008",
+                          actor=audit.Actor("user", str(person.id), ""), reason="first")
+        assert lines() == [("Nora Before", "first")]
+        assert lines() == [("Nora Before", "first")]  # from the cache
+        AuditEventFactory(action="case.updated", subject=subject, case_ref="EC-2026-0008",
+                          actor=audit.SYSTEM, reason="second")
+        AuditEventFactory(action="case.updated", subject=audit.Subject("case", 9),
+                          case_ref="EC-2026-0009", reason="another case")
+        assert lines() == [("System", "second"), ("Nora Before", "first")]
+    person.full_name = "Nora After"
+    db_session.commit()
+    with app.app_context():
+        assert lines() == [("System", "second"), ("Nora After", "first")]

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import db
+from .models import AuditEvent
+from .queries import DEFAULT_HISTORY_LIMIT, case_history
 
 # Plain-words labels; domains add theirs with ``label_action`` at import time.
 ACTION_LABELS: dict[str, str] = {
@@ -116,21 +118,76 @@ def details_html(lines: list[tuple[str, str, str | None]]) -> Markup:
     return Markup(html)  # noqa: S704 (every text part went through _escape())
 
 
-def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
-    """The rows of the history component (``audit/_history.html``): names in one query, labels
-    and detail lines built here rather than by a template macro per row (200 rows through
-    per-row macro calls and filters cost more than the rest of the case page). ``events`` are
-    ``AuditEvent`` objects or rows of ``queries.DISPLAY_COLUMNS``."""
-    events = list(events)
-    names = actor_names(events)
+class _Prepared(NamedTuple):
+    """A history line without the actor's name (names may change; events never do)."""
+
+    iso: str
+    when: str
+    what: str
+    reason: str | None
+    lines: list[tuple[str, str, str | None]]
+    details: Markup
+    actor_kind: str
+    actor_id: str
+    actor_label: str | None
+
+
+def _prepare(events: Iterable[Any]) -> tuple[_Prepared, ...]:
     labels: dict[str, str] = {}
-    rows = []
+    prepared = []
     for event in events:
         iso = event.created_at.isoformat()
         what = labels.get(event.action)
         if what is None:
             what = labels[event.action] = action_label(event.action)
         lines = detail_lines(event.details) if event.details else []
-        rows.append(HistoryRow(iso, f"{iso[:10]} {iso[11:16]}", actor_label(event, names), what,
-                               event.reason, lines, details_html(lines)))
-    return rows
+        prepared.append(_Prepared(iso, f"{iso[:10]} {iso[11:16]}", what, event.reason, lines,
+                                  details_html(lines), event.actor_kind, event.actor_id,
+                                  event.actor_label))
+    return tuple(prepared)
+
+
+def _named(prepared: Iterable[_Prepared]) -> list[HistoryRow]:
+    """The lines with today's names of their actors (one query)."""
+    prepared = list(prepared)
+    names = actor_names(prepared)
+    return [HistoryRow(p.iso, p.when, actor_label(p, names), p.what, p.reason, p.lines,
+                       p.details) for p in prepared]
+
+
+def history_rows(events: Iterable[Any]) -> list[HistoryRow]:
+    """The rows of the history component (``audit/_history.html``): names in one query, labels
+    and detail lines built here rather than by a template macro per row (200 rows through
+    per-row macro calls and filters cost more than the rest of the case page). ``events`` are
+    ``AuditEvent`` objects, rows of ``queries.DISPLAY_COLUMNS``, or rows this module already
+    built (``case_history_rows``), which are returned as they are."""
+    events = list(events)
+    if events and isinstance(events[0], HistoryRow):
+        return events
+    return _named(_prepare(events))
+
+
+@lru_cache(maxsize=64)
+def _case_lines(case_ref: str, newest_hash: str, newest_seq: int,
+                limit: int) -> tuple[_Prepared, ...]:
+    events = case_history(case_ref, limit=limit, for_display=True)
+    # Rows recorded after the newest event we keyed on (a concurrent commit) are not this
+    # key's content: leave them to the next request, whose key will include them.
+    return _prepare(e for e in events if e.seq <= newest_seq)
+
+
+def case_history_rows(case_ref: str, *,
+                      limit: int = DEFAULT_HISTORY_LIMIT) -> list[HistoryRow]:
+    """A case's history rows for its page, newest first. The trail is append-only and
+    hash-chained: the hash of the case's newest event commits to that event and to every event
+    recorded before it, so the lines built for that hash stay right until the case gets a new
+    event (a new newest hash, a new key). Kept per process for the 64 cases viewed last; one
+    indexed single-row read per page decides. Actor names are looked up on every request, as
+    they may change. (A database rewritten behind the triggers' back shows here until the
+    entry is evicted; ``flask audit verify`` is what detects that.)"""
+    newest = db.session.execute(
+        select(AuditEvent.hash, AuditEvent.seq).where(AuditEvent.case_ref == case_ref)
+        .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if newest is None:
+        return []
+    return _named(_case_lines(case_ref, newest.hash, newest.seq, limit))

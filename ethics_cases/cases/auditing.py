@@ -24,6 +24,8 @@ def record(action: str, subject: Any, *, case_ref: str | None = None,
 
 
 def case_history(case_reference: str) -> list[Any]:
-    """The case's audit events, newest first, for the committee page: rows of the columns the
-    history table prints (``audit/_history.html`` takes events or such rows)."""
-    return list(audit.case_history(case_reference, for_display=True))
+    """The case's history, newest first, for the committee page: rows ready for
+    ``audit/_history.html`` (``audit.display.case_history_rows``)."""
+    from ..audit.display import case_history_rows
+
+    return case_history_rows(case_reference)
