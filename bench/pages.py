@@ -91,37 +91,38 @@ def floor_app(url: str, user: Any = None) -> Flask:
 
     app = Flask("floor")
     engine = create_engine(url)
-    now = datetime.now(UTC)
     # Compiled once, as Flask does for template files (render_template_string compiles the
     # source again on every call, which would inflate the floor).
     queue_template = app.jinja_env.from_string(FLOOR_LIST)
     built: dict[str, dict[str, Any]] = {}
 
     hidden_statement = select(Case.id, Case.state).where(Case.id.in_(
-        queries.hidden_from(user))) if user is not None else None
+        queries.hidden_from(user))).order_by(Case.id) if user is not None else None
 
-    def statements(args: Any, hidden: dict[int, str]) -> dict[str, Any]:
-        key = "&".join(f"{k}={v}" for k, v in sorted(args.items())) + repr(sorted(hidden))
+    def statements(args: Any, hidden: tuple[tuple[int, str], ...]) -> dict[str, Any]:
+        key = "&".join(f"{k}={v}" for k, v in sorted(args.items())) + repr(hidden)
         if key not in built:
-            viewer = queries.Viewer(user, hidden)
+            viewer = queries.Viewer(user.id, frozenset(g.role for g in user.role_grants),
+                                    hidden)
             filters = queries.Filters.from_args(args)
             narrowed = filters.narrowed or filters.view != "all"
             investigator = aliased(User)
             built[key] = {
                 "filters": filters, "narrowed": narrowed,
-                "narrowed_counts": queries.narrowed_stage_counts_statement(viewer, filters, now),
-                "tabs": queries.tab_counts_statement(viewer, now),
-                "total": select(queries._capped_count(queries.conditions(viewer, filters, now))),
+                "narrowed_counts": queries.narrowed_stage_counts_statement(
+                    viewer, filters, queries.COUNT_CAP),
+                "tabs": queries.tab_counts_statement(viewer, queries.COUNT_CAP),
+                "total": queries.total_statement(viewer, filters, queries.COUNT_CAP),
                 "rows": select(
                     Case.id, Case.reference, Case.state, Case.due_at, Case.submitted_at,
                     Case.respondent_description, Member.full_name, Member.membership_number,
                     investigator.full_name.label("investigator"),
-                    case_when((queries.needs_action(viewer, now), literal(True)),
+                    case_when((queries.needs_action(viewer), literal(True)),
                               else_=False).label("action"))
                 .select_from(Case).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
                 .outerjoin(Member, Member.id == Case.respondent_member_id)
                 .outerjoin(investigator, investigator.id == CaseWorkflow.investigator_user_id)
-                .where(*queries.conditions(viewer, filters, now))
+                .where(*queries.conditions(viewer, filters))
                 .order_by(*queries.ordering(filters)).limit(50),
             }
         return built[key]
@@ -133,23 +134,25 @@ def floor_app(url: str, user: Any = None) -> Flask:
         from flask import request
 
         with engine.connect() as connection:
-            hidden = dict(connection.execute(hidden_statement).all())
+            hidden = tuple(connection.execute(hidden_statement).all())
             sql = statements(request.args, hidden)
             filters = sql["filters"]
-            less = Counter(hidden.values())
+            moment = queries.at(datetime.now(UTC))
+            less = Counter(state for _, state in hidden)
             per_state = {state: n - less[state] for state, n in connection.execute(
                 queries.stage_counts_statement())}
-            counts = connection.execute(sql["narrowed_counts"]).all() if sql["narrowed"] \
+            counts = connection.execute(sql["narrowed_counts"], moment).all() \
+                if sql["narrowed"] \
                 else list(per_state.items())
             if sql["narrowed"] and sum(n for _, n in counts) > queries.COUNT_CAP:
-                total = connection.execute(sql["total"]).scalar()
+                total = connection.execute(sql["total"], moment).scalar()
             else:
                 names = {"open": queries.OPEN_STATES, "closed": queries.FINAL_STATES,
                          "all": dict(counts)}.get(filters.stage, (filters.stage,))
                 total = sum(dict(counts).get(name, 0) for name in names)
-            tabs = dict(connection.execute(sql["tabs"]).one()._mapping)
+            tabs = dict(connection.execute(sql["tabs"], moment).one()._mapping)
             tabs["all"] = sum(per_state.get(name, 0) for name in queries.OPEN_STATES)
-            rows = connection.execute(sql["rows"]).all()
+            rows = connection.execute(sql["rows"], moment).all()
             ids = [row.id for row in rows]
             clauses: dict[int, list[str]] = {}
             for case_id, clause in connection.execute(

@@ -18,9 +18,9 @@ capacities ``workflow.guards.acting_kinds`` gives them, expressed in SQL.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     exists,
     false,
@@ -46,6 +47,7 @@ from ..cases.models import Allegation, Case
 from ..casework.models import OfficerAssignment
 from ..extensions import db
 from ..security import Role
+from ..types import UTCDateTime
 from ..workflow.models import (
     CaseWorkflow,
     PanelObjection,
@@ -283,34 +285,52 @@ def hidden_from(user: User) -> Select[Any]:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The person looking at the queue, with the cases hidden from them (id: state), read
+    """The person looking at the queue, with the cases hidden from them (id, state), read
     once per page: every statement of the page then excludes the same few ids, and the counts
-    per stage subtract exactly those from the maintained counts."""
+    per stage subtract exactly those from the maintained counts. Hashable, so that the
+    statements built for a viewer are built once per process (``lru_cache``)."""
 
-    user: User
-    hidden: Mapping[int, str]
+    user_id: int
+    roles: frozenset[str]
+    hidden: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def of(cls, user: User) -> Viewer:
         rows = db.session.execute(
-            select(Case.id, Case.state).where(Case.id.in_(hidden_from(user))))
-        return cls(user, dict(rows.all()))
+            select(Case.id, Case.state).where(Case.id.in_(hidden_from(user)))
+            .order_by(Case.id))
+        return cls(user.id, frozenset(grant.role for grant in user.role_grants),
+                   tuple((case_id, state) for case_id, state in rows))
+
+    @property
+    def hidden_ids(self) -> list[int]:
+        return [case_id for case_id, _ in self.hidden]
 
 
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     """Cases the viewer (already known to be committee, chair or admin) may see in the
     queue: all but ``hidden_from`` them (nothing to exclude for most people)."""
-    return Case.id.notin_(sorted(viewer.hidden)) if viewer.hidden else true()
+    return Case.id.notin_(viewer.hidden_ids) if viewer.hidden else true()
+
+
+#: The moment of the page, and the end of "due soon": bound at execution (``at(now)``), so the
+#: statements do not change from one request to the next and are built once per viewer.
+NOW = bindparam("now", type_=UTCDateTime())
+SOON = bindparam("soon", type_=UTCDateTime())
+
+
+def at(now: datetime) -> dict[str, datetime]:
+    """The parameters ``NOW`` and ``SOON`` for a page shown at ``now``."""
+    return {"now": now, "soon": now + timedelta(days=DUE_SOON_DAYS)}
 
 
 # Open cases are named (``state IN``), not excluded, so the (state, due_at) index serves them.
-def overdue(now: datetime) -> ColumnElement[bool]:
-    return and_(Case.state.in_(OPEN_STATES), Case.due_at.is_not(None), Case.due_at < now)
+def overdue() -> ColumnElement[bool]:
+    return and_(Case.state.in_(OPEN_STATES), Case.due_at.is_not(None), Case.due_at < NOW)
 
 
-def due_soon(now: datetime) -> ColumnElement[bool]:
-    return and_(Case.state.in_(OPEN_STATES), Case.due_at >= now,
-                Case.due_at < now + timedelta(days=DUE_SOON_DAYS))
+def due_soon() -> ColumnElement[bool]:
+    return and_(Case.state.in_(OPEN_STATES), Case.due_at >= NOW, Case.due_at < SOON)
 
 
 def _investigator_is(user_id: int) -> Any:
@@ -323,15 +343,15 @@ def _officer_is(user_id: int) -> Any:
         OfficerAssignment.officer_user_id == user_id, OfficerAssignment.ended_at.is_(None)))
 
 
-def mine(user: User) -> ColumnElement[bool]:
+def mine(user_id: int) -> ColumnElement[bool]:
     """Cases the person is the case officer of, investigates, or sits on the panel of: one
     ``IN`` over the union of their assignments, seats and investigations, each an index
     lookup, so the database starts from the person's few cases rather than from every case."""
     return Case.id.in_(union(
-        select(OfficerAssignment.case_id).where(OfficerAssignment.officer_user_id == user.id,
+        select(OfficerAssignment.case_id).where(OfficerAssignment.officer_user_id == user_id,
                                                 OfficerAssignment.ended_at.is_(None)),
-        select(CaseWorkflow.case_id).where(CaseWorkflow.investigator_user_id == user.id),
-        select(PanelSeat.case_id).where(PanelSeat.user_id == user.id,
+        select(CaseWorkflow.case_id).where(CaseWorkflow.investigator_user_id == user_id),
+        select(PanelSeat.case_id).where(PanelSeat.user_id == user_id,
                                         PanelSeat.recused_at.is_(None))))
 
 
@@ -348,9 +368,10 @@ def _seats_without_vote(user_id: int | None) -> Any:
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """One state in which the procedure waits on a person: all its cases (``only`` None) or
-    those matching ``only``; ``walk`` is the indexed column to read them in, or None when
+class InState:
+    """The cases of one state, all of them (``only`` None) or those matching ``only``: a part
+    of a capped count. ``walk`` is the indexed order to read them in (the state's index on
+    (state, submitted_at) or (state, due_at), so reading stops at the cap), or None when
     ``only`` leads from the person's own few rows (their seats, their investigations)."""
 
     state: str
@@ -364,10 +385,11 @@ class Waiting:
         return and_(Case.state == self.state, self.only)
 
 
-def _waiting_on_me(user: User, now: datetime) -> list[Waiting]:
-    """Where the procedure waits on ``user`` now, one entry per state (so that each is
-    counted on its own, through its state's index, and the entries never overlap)."""
-    roles = {Role(grant.role) for grant in user.role_grants}
+def _waiting_on_me(viewer: Viewer) -> list[InState]:
+    """Where the procedure waits on the viewer at ``NOW``, one entry per state (so that each
+    is counted on its own, through its state's index, and the entries never overlap)."""
+    roles = {Role(role) for role in viewer.roles}
+    user_id = viewer.user_id
     kinds = set()
     if Role.CHAIR in roles:
         kinds |= {"chair", "committee"}
@@ -387,37 +409,37 @@ def _waiting_on_me(user: User, now: datetime) -> list[Waiting]:
         walks["hearing"] = Case.submitted_at
     if kinds:
         for state in COMMITTEE_AFTER_DUE:
-            parts.setdefault(state, []).append(Case.due_at < now)
+            parts.setdefault(state, []).append(Case.due_at < NOW)
             walks[state] = Case.due_at
     # The person's own rows: an investigation, a seat to declare on or to vote from.
     mine_in: dict[str, list[Any]] = {"investigation": [select(CaseWorkflow.case_id).where(
-        CaseWorkflow.investigator_user_id == user.id)]}
+        CaseWorkflow.investigator_user_id == user_id)]}
     for state, kind in PANEL_KIND.items():
         mine_in.setdefault(state, []).append(select(PanelSeat.case_id).where(
-            PanelSeat.user_id == user.id, PanelSeat.kind == kind,
+            PanelSeat.user_id == user_id, PanelSeat.kind == kind,
             PanelSeat.recused_at.is_(None), PanelSeat.conflict_declared_at.is_(None)))
         if state == "hearing":
-            mine_in[state].append(_seats_without_vote(user.id))
+            mine_in[state].append(_seats_without_vote(user_id))
     for state, selects in mine_in.items():
         parts.setdefault(state, []).append(Case.id.in_(union(*selects)))
-    waiting = [Waiting(state, None, Case.submitted_at) for state in sorted(whole)]
-    waiting += [Waiting(state, or_(*only), walks.get(state) if len(only) == 1 else None)
+    waiting = [InState(state, None, Case.submitted_at) for state in sorted(whole)]
+    waiting += [InState(state, or_(*only), walks.get(state) if len(only) == 1 else None)
                 for state, only in sorted(parts.items()) if state not in whole]
     return waiting
 
 
-def needs_action(viewer: Viewer, now: datetime) -> ColumnElement[bool]:
-    """Cases where the procedure waits on the viewer now."""
-    waiting = _waiting_on_me(viewer.user, now)
+@lru_cache(maxsize=256)
+def needs_action(viewer: Viewer) -> ColumnElement[bool]:
+    """Cases where the procedure waits on the viewer at ``NOW``."""
+    waiting = _waiting_on_me(viewer)
     not_party = visible_to(viewer)  # parties never act on the committee's side of their case
     return and_(not_party, or_(*(w.condition for w in waiting))) if waiting else false()
 
 
-def conditions(viewer: Viewer, filters: Filters, now: datetime, *, with_stage: bool = True,
+def conditions(viewer: Viewer, filters: Filters, *, with_stage: bool = True,
                with_view: bool = True) -> list[ColumnElement[bool]]:
     """The WHERE clause of the queue for the viewer under ``filters`` (also the benchmark
     floor's, so that both run the same SQL)."""
-    user = viewer.user
     where: list[ColumnElement[bool]] = [visible_to(viewer)]
     if with_stage:
         if filters.stage == "open":
@@ -427,13 +449,13 @@ def conditions(viewer: Viewer, filters: Filters, now: datetime, *, with_stage: b
         elif filters.stage != "all":
             where.append(Case.state == filters.stage)
     if with_view and filters.view == "mine":
-        where.append(mine(user))
+        where.append(mine(viewer.user_id))
     elif with_view and filters.view == "action":
-        where.append(needs_action(viewer, now))
+        where.append(needs_action(viewer))
     if filters.overdue:
-        where.append(overdue(now))
+        where.append(overdue())
     if filters.due_soon:
-        where.append(due_soon(now))
+        where.append(due_soon())
     if filters.clause:
         where.append(Case.id.in_(select(Allegation.case_id).where(or_(
             Allegation.clause_id == filters.clause,
@@ -474,36 +496,30 @@ def ordering(filters: Filters) -> list[Any]:
     return [ordered, Case.id.desc() if filters.descending else Case.id.asc()]
 
 
-def _capped_count(where: list[ColumnElement[bool]], limit: int | None = None, *,
-                  order_by: Any = None) -> Any:
-    """``min(count, limit + 1)`` of the cases matching ``where`` (``limit``: ``COUNT_CAP``),
-    as a scalar subquery: the database stops after ``limit + 1`` rows
-    (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``). ``order_by`` an indexed column makes
-    the database walk that index and stop, rather than collect every match in a bitmap."""
-    limit = COUNT_CAP if limit is None else limit
-    sample = _from_cases(select(literal(1).label("one"))).where(*where)
-    if order_by is not None:
-        sample = sample.order_by(order_by)
-    sample = sample.limit(limit + 1)
+def _capped_count(where: list[ColumnElement[bool]], limit: int) -> Any:
+    """``min(count, limit + 1)`` of the cases matching ``where``, as a scalar subquery: the
+    database stops after ``limit + 1`` rows (``SELECT count(*) FROM (SELECT 1 ... LIMIT n)``).
+    """
+    sample = _from_cases(select(literal(1).label("one"))).where(*where).limit(limit + 1)
     return select(func.count()).select_from(sample.subquery()).scalar_subquery()
 
 
-def _capped_count_waiting(where: list[ColumnElement[bool]], waiting: list[Waiting]) -> Any:
-    """``_capped_count`` of the cases matching ``where`` and any of ``waiting``: each state
+def _capped_count_of(where: list[ColumnElement[bool]], parts: list[InState],
+                     limit: int) -> Any:
+    """``_capped_count`` of the cases matching ``where`` and any of ``parts``: each state
     is read on its own (walking its index, or from the person's own rows) and stops at the
     cap; the states never overlap, so the parts are appended (UNION ALL) and the count
     stops as soon as the cap is reached."""
-    if not waiting:
+    if not parts:
         return literal(0)
-    limit = COUNT_CAP
 
-    def sample(entry: Waiting) -> Any:
+    def sample(entry: InState) -> Any:
         part = _from_cases(select(Case.id)).where(*where, entry.condition)
         if entry.walk is not None:
             part = part.order_by(entry.walk)
         return select(part.limit(limit + 1).subquery().c.id)
 
-    ids = union_all(*(sample(entry) for entry in waiting)).subquery()
+    ids = union_all(*(sample(entry) for entry in parts)).subquery()
     capped = select(ids.c.id).limit(limit + 1).subquery()
     return select(func.count()).select_from(capped).scalar_subquery()
 
@@ -522,18 +538,18 @@ def stage_counts_statement() -> Select[Any]:
 def stage_counts(viewer: Viewer) -> dict[str, Count]:
     """Cases per state that the viewer may see, exactly: the maintained count of each state
     minus the viewer's hidden cases in it (one statement)."""
-    hidden = Counter(viewer.hidden.values())
+    hidden = Counter(state for _, state in viewer.hidden)
     rows = db.session.execute(stage_counts_statement())
     return {state: Count(n - hidden[state]) for state, n in rows if n - hidden[state]}
 
 
-def narrowed_stage_counts_statement(viewer: Viewer, filters: Filters,
-                                    now: datetime) -> Select[Any]:
-    """(state, cases) among at most ``COUNT_CAP + 1`` cases matching ``filters`` (the stage
+@lru_cache(maxsize=256)
+def narrowed_stage_counts_statement(viewer: Viewer, filters: Filters, cap: int) -> Select[Any]:
+    """(state, cases) among at most ``cap + 1`` cases matching ``filters`` (the stage
     aside)."""
     sample = (_from_cases(select(Case.state))
-              .where(*conditions(viewer, filters, now, with_stage=False))
-              .limit(COUNT_CAP + 1).subquery())
+              .where(*conditions(viewer, filters, with_stage=False))
+              .limit(cap + 1).subquery())
     return select(sample.c.state, func.count()).group_by(sample.c.state)
 
 
@@ -542,7 +558,8 @@ def _narrowed_stage_counts(viewer: Viewer, filters: Filters,
     """Cases per state under ``filters`` (the stage aside), from at most ``COUNT_CAP + 1``
     of them. Returns the counts and whether they are exact; when not, each is a lower bound."""
     counted = dict(db.session.execute(
-        narrowed_stage_counts_statement(viewer, filters, now)).all())
+        narrowed_stage_counts_statement(viewer, replace(filters, page=1), COUNT_CAP),
+        at(now)).all())
     exact = sum(counted.values()) <= COUNT_CAP
     return {state: Count(int(n), capped=not exact) for state, n in counted.items()}, exact
 
@@ -554,15 +571,39 @@ def _stage_total(filters: Filters, counts: dict[str, Count]) -> Count:
     return sum((counts.get(name, Count(0)) for name in names), Count(0))
 
 
+@lru_cache(maxsize=256)
+def total_statement(viewer: Viewer, filters: Filters, limit: int) -> Select[Any]:
+    """min(cases matching ``filters``, ``limit`` + 1)."""
+    return select(_capped_count(conditions(viewer, filters), limit))
+
+
+@lru_cache(maxsize=256)
+def rows_statement(viewer: Viewer, filters: Filters, page_size: int) -> Select[Any]:
+    """The page ``filters.page`` of cases, with their workflow rows and whether the
+    procedure waits on the viewer."""
+    return (
+        select(Case, CaseWorkflow, case((needs_action(viewer), literal(True)), else_=False))
+        .select_from(Case).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
+        .outerjoin(Member, Member.id == Case.respondent_member_id)
+        .options(contains_eager(Case.respondent).lazyload(Member.user),  # not shown
+                 joinedload(CaseWorkflow.investigator).lazyload(User.member),  # name only
+                 joinedload(CaseWorkflow.investigator).lazyload(User.role_grants))
+        .where(*conditions(viewer, filters)).order_by(*ordering(filters))
+        .limit(page_size).offset((filters.page - 1) * page_size)
+    )
+
+
 def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50) -> Page:
     """One page of the queue in a fixed number of statements: the cases hidden from the
     person (one), counts per stage (the maintained counts, or a capped sample when a view or
-    filter narrows them), the tab counts (one statement),
-    the total only when the counts per stage cannot give it, the rows (one query, plus one
-    each for their allegations, sanctions and case officers)."""
+    filter narrows them), the tab counts (one statement), the total only when the counts
+    per stage cannot give it, the rows (one query, plus one each for their allegations,
+    sanctions and case officers). The statements are built once per person and filters
+    (``lru_cache``); the moment is bound at execution."""
     viewer = Viewer.of(user)
-    where = conditions(viewer, filters, now)
-    if filters.narrowed or filters.view != "all":
+    moment = at(now)
+    narrowed = filters.narrowed or filters.view != "all"
+    if narrowed:
         counts, exact = _narrowed_stage_counts(viewer, filters, now)
     else:
         counts, exact = stage_counts(viewer), True
@@ -571,24 +612,15 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
     if exact:
         total = _stage_total(filters, counts)
     else:
-        total = _count(db.session.scalar(select(_capped_count(where, limit))), limit)
+        total = _count(db.session.scalar(
+            total_statement(viewer, replace(filters, page=1), limit), moment), limit)
     pages = max((total.n + page_size - 1) // page_size, 1)
     page_number = filters.page if total.capped else min(filters.page, pages)
     filters = replace(filters, page=page_number)
-    action = needs_action(viewer, now)
-    statement = (
-        select(Case, CaseWorkflow, case((action, literal(True)), else_=False))
-        .select_from(Case).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
-        .outerjoin(Member, Member.id == Case.respondent_member_id)
-        .options(contains_eager(Case.respondent).lazyload(Member.user),  # not shown
-                 joinedload(CaseWorkflow.investigator).lazyload(User.member),  # name only
-                 joinedload(CaseWorkflow.investigator).lazyload(User.role_grants))
-        .where(*where).order_by(*ordering(filters))
-        .limit(page_size).offset((page_number - 1) * page_size)
-    )
     rows = [Row(case=c, flow=flow, needs_action=bool(flag),
                 overdue=bool(c.due_at and c.due_at < now and c.state not in FINAL_STATES))
-            for c, flow, flag in db.session.execute(statement).unique().all()]
+            for c, flow, flag in db.session.execute(
+                rows_statement(viewer, filters, page_size), moment).unique().all()]
     if rows:
         case_ids = [r.case.id for r in rows]
         sanctions = db.session.scalars(sanctions_statement(case_ids))
@@ -597,9 +629,9 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
         for row in rows:
             row.sanction = latest.get(row.case.id)
             row.officer = officers.get(row.case.id, "")
-    open_visible = counts if not (filters.narrowed or filters.view != "all") else None
     return Page(filters=filters, rows=rows, total=total, page_size=page_size,
-                stage_counts=counts, tab_counts=tab_counts(viewer, now, open_visible), now=now)
+                stage_counts=counts, now=now,
+                tab_counts=tab_counts(viewer, now, None if narrowed else counts))
 
 
 def sanctions_statement(case_ids: list[int]) -> Select[Any]:
@@ -620,17 +652,21 @@ def officers_statement(case_ids: list[int]) -> Select[Any]:
 TAB_CONDITIONS = ("mine", "action", "overdue", "soon")
 
 
-def tab_counts_statement(viewer: Viewer, now: datetime) -> Select[Any]:
+@lru_cache(maxsize=256)
+def tab_counts_statement(viewer: Viewer, cap: int) -> Select[Any]:
     """One row: the capped counts of the person's open cases that are theirs (``mine``),
     need their action, are overdue, or are due soon; each reaches its rows through an index
     (the person's assignments and seats; the states waiting on their role; state and due
     date)."""
     open_visible = [visible_to(viewer), Case.state.in_(OPEN_STATES)]
     counts = {
-        "mine": _capped_count([*open_visible, mine(viewer.user)]),
-        "action": _capped_count_waiting(open_visible, _waiting_on_me(viewer.user, now)),
-        "overdue": _capped_count([*open_visible, overdue(now)], order_by=Case.due_at.desc()),
-        "soon": _capped_count([*open_visible, due_soon(now)], order_by=Case.due_at),
+        "mine": _capped_count([*open_visible, mine(viewer.user_id)], cap),
+        "action": _capped_count_of(open_visible, _waiting_on_me(viewer), cap),
+        # One open state at a time, along its (state, due_at) index.
+        "overdue": _capped_count_of(open_visible, [
+            InState(state, overdue(), Case.due_at.desc()) for state in OPEN_STATES], cap),
+        "soon": _capped_count_of(open_visible, [
+            InState(state, due_soon(), Case.due_at) for state in OPEN_STATES], cap),
     }
     return select(*(counts[name].label(name) for name in TAB_CONDITIONS))
 
@@ -641,7 +677,7 @@ def tab_counts(viewer: Viewer, now: datetime,
     person's maintained counts per state (``visible_per_state``, read here when not given);
     the others are capped counts, all four in one statement (``tab_counts_statement``)."""
     per_state = visible_per_state if visible_per_state is not None else stage_counts(viewer)
-    counted = db.session.execute(tab_counts_statement(viewer, now)).one()
+    counted = db.session.execute(tab_counts_statement(viewer, COUNT_CAP), at(now)).one()
     counts = {"all": sum((per_state.get(name, Count(0)) for name in OPEN_STATES), Count(0))}
     counts.update({name: _count(getattr(counted, name)) for name in TAB_CONDITIONS})
     return counts
