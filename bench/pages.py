@@ -312,8 +312,8 @@ def main() -> None:
         status = client.get(f"{queue_url}?{query}").status_code
         assert status == 200, status
         assert floor.get(f"/cases/?{query}").status_code == 200
-        app_q = timed(lambda q=query: client.get(f"{queue_url}?{q}"), args.requests)
-        floor_q = timed(lambda q=query: floor.get(f"/cases/?{q}"), args.requests)
+        app_q, floor_q = timed_pair(lambda q=query: client.get(f"{queue_url}?{q}"),
+                                    lambda q=query: floor.get(f"/cases/?{q}"), args.requests)
         print(f"queue ({endpoint}, {query or 'no filter'}): app {app_q[0]:.1f} ms "
               f"(p95 {app_q[1]:.1f}) | floor {floor_q[0]:.1f} ms (p95 {floor_q[1]:.1f}) | "
               f"ratio {app_q[0] / floor_q[0]:.2f}x")
