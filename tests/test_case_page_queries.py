@@ -33,7 +33,7 @@ from .factories.workspace import OfficerAssignmentFactory
 #: Statements of one committee case page for a case at its hearing, seen by the chair (the
 #: widest view: every box, every form). Lower it when you remove one; never raise it to fit a
 #: new per-row query.
-CASE_PAGE_STATEMENTS = 30
+CASE_PAGE_STATEMENTS = 29
 LATER_CODE = Path(__file__).parent / "data" / "code_of_ethics_2026.yaml"  # 2026.1
 
 

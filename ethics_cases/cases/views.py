@@ -31,22 +31,24 @@ def show(reference: str):
     """The committee's case page. What the page needs is read once here and handed to the
     sections (the workflow box is built once and also gives the Code that applies), so the
     number of statements is fixed whatever the case holds (tests/test_case_page_queries.py)."""
-    case = db.session.scalar(
-        select(Case).where(Case.reference == reference.upper())
-        .options(selectinload(Case.evidence), selectinload(Case.messages))
-    )
-    if case is None or not access.can_view_case(current_user, case, access.case_grants()):
-        abort(404)
     from ..accounts.models import User
     from ..workflow import panel
     from ..workflow.models import CaseWorkflow
 
-    # Held for the whole request, so the boxes find it in the identity map instead of reading
-    # it again; the investigator is shown by name only, so their roles and roll entry (loaded
-    # eagerly for signed-in users) are left to load on access.
-    _held_flow = db.session.get(CaseWorkflow, case.id, options=[
-        joinedload(CaseWorkflow.investigator).lazyload(User.role_grants),
-        joinedload(CaseWorkflow.investigator).lazyload(User.member)])
+    # The case's workflow row comes with the case (one statement) and is held for the whole
+    # request, so the boxes find it in the identity map instead of reading it again; the
+    # investigator is shown by name only, so their roles and roll entry (loaded eagerly for
+    # signed-in users) are left to load on access. Nothing is shown before the access check.
+    investigator = joinedload(CaseWorkflow.investigator)
+    row = db.session.execute(
+        select(Case, CaseWorkflow).outerjoin(CaseWorkflow, CaseWorkflow.case_id == Case.id)
+        .where(Case.reference == reference.upper())
+        .options(selectinload(Case.evidence), selectinload(Case.messages),
+                 investigator.lazyload(User.role_grants), investigator.lazyload(User.member))
+    ).first()
+    case, _held_flow = row if row is not None else (None, None)
+    if case is None or not access.can_view_case(current_user, case, access.case_grants()):
+        abort(404)
     workflow_box = panel.case_box(case, current_user)
     # Allegations are judged against the Code in force when the conduct happened, so quote
     # that version's wording, not today's.
