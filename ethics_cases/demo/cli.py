@@ -5,7 +5,8 @@ into a fresh database)."""
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -132,3 +133,45 @@ def load_small() -> None:
         click.echo("The database is in use: demo data not loaded.")
         return
     _generate(SMALL["members"], SMALL["cases"], SMALL["seed"], 200, 4)
+
+
+@demo_cli.command("clone")
+@click.option("--cases", "total", required=True, type=int,
+              help="How many cases the database should hold afterwards.")
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
+def clone(total: int, seed: int) -> None:
+    """Scale up a database filled by `demo generate`: its cases are the sample, and their
+    histories are cloned (as `generate` does past --real-cases) until it holds --cases cases.
+    For resuming a large generation or growing a benchmark database; demo data only."""
+    _refuse_in_production()
+    from ..accounts.models import Member
+    from .cloner import Cloner
+    from .generator import SPAN_DAYS
+
+    case_ids = list(db.session.scalars(select(Case.id).order_by(Case.id)))
+    member_ids = list(db.session.scalars(select(Member.id).order_by(Member.id)))
+    first = db.session.scalar(select(func.min(Case.submitted_at)))
+    db.session.commit()
+    if len(case_ids) >= total:
+        click.echo(f"The database already holds {len(case_ids)} cases: nothing to clone.")
+        return
+    end = datetime.now(UTC)
+    start = min(first or end, end - timedelta(days=SPAN_DAYS))
+    began = time.perf_counter()
+    count = total - len(case_ids)
+    with click.progressbar(length=count * 2, label=f"Cloning {count} cases from "
+                           f"{len(case_ids)}", show_eta=True, file=sys.stderr) as bar:
+        done_events = [0]
+
+        def events_done(batch: int, events: int) -> None:
+            before = done_events[0] * count // max(events, 1)
+            done_events[0] += batch
+            bar.update(done_events[0] * count // max(events, 1) - before)
+
+        stats = Cloner(sample_case_ids=case_ids, count=count, seed=seed, start=start, end=end,
+                       member_ids=member_ids, progress=bar.update,
+                       event_progress=events_done).run()
+    seconds = time.perf_counter() - began
+    click.echo(f"Cloned: {stats.cases} cases with {stats.events} audit events and "
+               f"{stats.rows} other rows ({stats.accounts} respondent accounts) in "
+               f"{seconds:.1f} s ({stats.cases / max(seconds, 1e-9):.0f} cases/s).")
