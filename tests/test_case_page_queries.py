@@ -69,6 +69,7 @@ def add_history(journey: Journey, events: int, session: Session) -> None:
                           actor=audit.Actor("user", str(people[n % 3].id), ""),
                           details={"field": {"before": n, "after": n + 1}})
         CaseMessageFactory(case=case, body=f"Message {n}")
+    CaseMessageFactory(case=case, body="Internal only", audience="internal")
 
 
 def test_case_page_statements_are_fixed_whatever_the_history(app, client, db_session,
@@ -90,6 +91,9 @@ def test_case_page_statements_are_fixed_whatever_the_history(app, client, db_ses
 
     cold = statements_of(app, get)  # the history changed: its lines are read and built again
     assert "Entry 39" in html and "Message 39" in html  # the new rows are on the page
+    messages_section = html[html.index("<h2>Messages</h2>"):html.index('id="notes"')]
+    notes_section = html[html.index('id="notes"'):]
+    assert "Internal only" not in messages_section and "Internal only" in notes_section
     many = statements_of(app, get)  # as warm as ``few`` was
     assert len(many) == len(few), "a statement per history row or message"
     assert len(cold) == len(few) + 1  # the history's rows; the newest event's hash is read always

@@ -111,16 +111,18 @@ def redact_for_viewer(case: Case, text: str | None) -> str:
 
 
 @bp.app_template_global()
-def casework_box(case: Case) -> dict[str, Any]:
+def casework_box(case: Case, messages: list[Any] | None = None) -> dict[str, Any]:
     """What the casework sections of the committee case page show (a handful of queries,
-    once per request: both the main column and the sidebar include use it)."""
+    once per request: both the main column and the sidebar include use it). ``messages``: the
+    case's messages as the page already read them (the notes are among them); otherwise
+    ``case.messages``."""
     cache = g.setdefault("casework_boxes", {})
     if case.id not in cache:
-        cache[case.id] = _casework_box(case)
+        cache[case.id] = _casework_box(case, case.messages if messages is None else messages)
     return cache[case.id]
 
 
-def _casework_box(case: Case) -> dict[str, Any]:
+def _casework_box(case: Case, messages: list[Any]) -> dict[str, Any]:
     user = current_user._get_current_object()
     may_work = operations.may_work_on(user, case)
     # Every assignment of the case in one statement: the current one (at most one, a partial
@@ -145,7 +147,7 @@ def _casework_box(case: Case) -> dict[str, Any]:
     ) if case.withhold_identity else None
     disclosure_form = DisclosureForm(prefix="disclose")
     disclosure_form.expected_version.data = case.version
-    notes = [m for m in case.messages if m.audience == Audience.INTERNAL.value]
+    notes = [m for m in messages if m.audience == Audience.INTERNAL.value]
     bundles = list(db.session.scalars(
         db.select(HearingBundle).where(HearingBundle.case_id == case.id)
         .order_by(HearingBundle.id.desc()).limit(5)))
