@@ -450,6 +450,8 @@ class Cloner:
         names = [name for name, _process in processors]
         preparer = connection.dialect.identifier_preparer
         columns = ", ".join(preparer.quote(name) for name in names)
+        if not connection.in_transaction():  # so that connection.commit() commits the COPY
+            connection.begin()
         driver = connection.connection.driver_connection
         with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
                 f"COPY {preparer.quote(table.name)} ({columns}) FROM STDIN") as copy:
