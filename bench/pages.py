@@ -85,7 +85,7 @@ def floor_app(url: str, user: Any = None) -> Flask:
     from sqlalchemy.orm import aliased
 
     from ethics_cases.accounts.models import Member, User
-    from ethics_cases.cases.models import Allegation, Case
+    from ethics_cases.cases.models import Case
     from ethics_cases.workflow.models import CaseWorkflow
     from ethics_cases.workspace import queries
 
@@ -155,9 +155,7 @@ def floor_app(url: str, user: Any = None) -> Flask:
             rows = connection.execute(sql["rows"], moment).all()
             ids = [row.id for row in rows]
             clauses: dict[int, list[str]] = {}
-            for case_id, clause in connection.execute(
-                    select(Allegation.case_id, Allegation.clause_id)
-                    .where(Allegation.case_id.in_(ids)).order_by(Allegation.position)):
+            for case_id, clause in connection.execute(queries.clauses_statement(ids)):
                 clauses.setdefault(case_id, []).append(clause)
             sanctions = {s.case_id: s for s in connection.execute(
                 queries.sanctions_statement(ids))}

@@ -75,6 +75,10 @@ def test_filters_by_stage_clause_sanction_member_and_investigator(client, commit
     assert refs(page(client, "stage=investigation")) == [investigating.reference]
     assert set(refs(page(client, "clause=MPP-C.2"))) == {screening.reference,
                                                           investigating.reference}
+    # Each row lists its clauses in the complaint's order.
+    assert re.search(rf'{screening.reference}</a>.*?<span class="ws-clause">MPP-B\.1</span>'
+                     r'<span class="ws-clause">MPP-C\.2</span>',
+                     page(client, "clause=MPP-C.2"), re.S)
     # A clause prefix matches the clauses under it; lower case is accepted.
     assert set(refs(page(client, "clause=mpp-c"))) == {screening.reference,
                                                         investigating.reference}

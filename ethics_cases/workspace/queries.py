@@ -40,7 +40,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload
 
 from ..accounts.models import Member, User, UserRole
 from ..cases.models import Allegation, Case
@@ -205,6 +205,7 @@ class Row:
     overdue: bool
     sanction: Sanction | None = None
     officer: str = ""
+    clauses: list[str] = field(default_factory=list)
 
     @property
     def state_title(self) -> str:
@@ -587,7 +588,8 @@ def rows_statement(viewer: Viewer, filters: Filters, page_size: int) -> Select[A
         .outerjoin(Member, Member.id == Case.respondent_member_id)
         .options(contains_eager(Case.respondent).lazyload(Member.user),  # not shown
                  joinedload(CaseWorkflow.investigator).lazyload(User.member),  # name only
-                 joinedload(CaseWorkflow.investigator).lazyload(User.role_grants))
+                 joinedload(CaseWorkflow.investigator).lazyload(User.role_grants),
+                 lazyload(Case.allegations))  # only their clause ids: clauses_statement
         .where(*conditions(viewer, filters)).order_by(*ordering(filters))
         .limit(page_size).offset((filters.page - 1) * page_size)
     )
@@ -626,12 +628,23 @@ def queue_page(user: User, filters: Filters, now: datetime, page_size: int = 50)
         sanctions = db.session.scalars(sanctions_statement(case_ids))
         latest = {s.case_id: s for s in sanctions}  # the last one per case wins
         officers = dict(db.session.execute(officers_statement(case_ids)).all())
+        clauses: dict[int, list[str]] = {}
+        for case_id, clause_id in db.session.execute(clauses_statement(case_ids)):
+            clauses.setdefault(case_id, []).append(clause_id)
         for row in rows:
             row.sanction = latest.get(row.case.id)
             row.officer = officers.get(row.case.id, "")
+            row.clauses = clauses.get(row.case.id, [])
     return Page(filters=filters, rows=rows, total=total, page_size=page_size,
                 stage_counts=counts, now=now,
                 tab_counts=tab_counts(viewer, now, None if narrowed else counts))
+
+
+def clauses_statement(case_ids: list[int]) -> Select[Any]:
+    """(case id, clause id) of these cases' allegations, in their order: plain rows, not
+    ORM objects (the queue shows the ids only)."""
+    return (select(Allegation.case_id, Allegation.clause_id)
+            .where(Allegation.case_id.in_(case_ids)).order_by(Allegation.position))
 
 
 def sanctions_statement(case_ids: list[int]) -> Select[Any]:
