@@ -145,20 +145,27 @@ def clone(total: int, seed: int) -> None:
     For resuming a large generation or growing a benchmark database; demo data only."""
     _refuse_in_production()
     from ..accounts.models import Member
+    from ..audit.models import AuditEvent
     from .cloner import Cloner
     from .generator import SPAN_DAYS
 
-    case_ids = list(db.session.scalars(select(Case.id).order_by(Case.id)))
+    # the sample: cases with their history in the audit trail (not rows a stopped clone left)
+    case_ids = list(db.session.scalars(select(Case.id).where(Case.reference.in_(
+        select(AuditEvent.case_ref).where(AuditEvent.action == "complaint.filed")))
+        .order_by(Case.id)))
+    existing = db.session.scalar(select(func.count()).select_from(Case)) or 0
     member_ids = list(db.session.scalars(select(Member.id).order_by(Member.id)))
     first = db.session.scalar(select(func.min(Case.submitted_at)))
     db.session.commit()
-    if len(case_ids) >= total:
-        click.echo(f"The database already holds {len(case_ids)} cases: nothing to clone.")
+    if existing >= total:
+        click.echo(f"The database already holds {existing} cases: nothing to clone.")
         return
+    if not case_ids:
+        raise click.ClickException("No case with an audit history to clone.")
     end = datetime.now(UTC)
     start = min(first or end, end - timedelta(days=SPAN_DAYS))
     began = time.perf_counter()
-    count = total - len(case_ids)
+    count = total - existing
     with click.progressbar(length=count * 2, label=f"Cloning {count} cases from "
                            f"{len(case_ids)}", show_eta=True, file=sys.stderr) as bar:
         done_events = [0]
