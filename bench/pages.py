@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import Flask, render_template_string
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 from ethics_cases import create_app
@@ -94,6 +94,7 @@ def floor_app(url: str, user: Any = None) -> Flask:
     # Compiled once, as Flask does for template files (render_template_string compiles the
     # source again on every call, which would inflate the floor).
     queue_template = app.jinja_env.from_string(FLOOR_LIST)
+    case_template = app.jinja_env.from_string(FLOOR_CASE)
     built: dict[str, dict[str, Any]] = {}
 
     hidden_statement = select(Case.id, Case.state).where(Case.id.in_(
@@ -184,8 +185,8 @@ def floor_app(url: str, user: Any = None) -> Flask:
             history = connection.execute(text(
                 "SELECT created_at, action, actor_kind, actor_id, reason FROM audit_events "
                 "WHERE case_ref = :r ORDER BY seq"), {"r": reference}).all()
-        return render_template_string(FLOOR_CASE, case=row, allegations=allegations,
-                                      evidence=evidence, messages=messages, history=history)
+        return case_template.render(case=row, allegations=allegations, evidence=evidence,
+                                    messages=messages, history=history)
 
     return app
 
