@@ -43,3 +43,23 @@ def test_a_vote_and_a_step_with_a_panel_read_no_users_roles_or_roll_entries(app,
         # case's re-read FOR UPDATE and the audit append lock.
         assert len(statements) <= (12 if is_postgresql() else 10)
         assert sum(s.startswith("SELECT  panel_seats") for s in statements) == 1
+
+
+def test_starting_screening_binds_the_code_without_rereading_or_rewriting_the_workflow(
+        app, db_session):
+    """Binding the case to its Code version reads the kept versions (without the Code's JSON)
+    once, and the new workflow row is inserted with its version: no separate UPDATE."""
+    with app.app_context():
+        journey = Journey()
+        journey.fire("start_screening", journey.chair)  # the first case registers the Code
+        other = Journey(chair=journey.chair, committee=journey.committee)
+        db.session.expire_all()
+        statements = _statements(lambda: other.fire("start_screening", other.chair))
+        assert other.case.state == "screening"
+        assert sum(s.startswith("SELECT") and "code_versions" in s for s in statements) == 1
+        assert not [s for s in statements if s.startswith("UPDATE case_workflows")]
+        assert not [s for s in statements if s.startswith("INSERT INTO code_versions")]
+        # workflow row, Code versions, INSERT workflow, UPDATE case, audit head, INSERT event,
+        # (SQLite: BEGIN; PostgreSQL: the case's re-read FOR UPDATE with its allegations, and
+        # the append lock)
+        assert len(statements) <= (10 if is_postgresql() else 8)

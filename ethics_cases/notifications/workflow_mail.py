@@ -217,12 +217,15 @@ def queue_step_mail(ctx: StepContext, new_state: str, issued: list[Any]) -> list
 
 @listeners.after_step
 def after_step(ctx: StepContext, new_state: str) -> None:
-    """Letters first (the emails mention them), then the emails; each in a savepoint."""
+    """Letters first (the emails mention them), then the emails; each in a savepoint, opened
+    only when the step has letters or emails (most steps have neither; a savepoint is a
+    flush and two round trips)."""
     issued: list[Any] = []
     mark = letters_module.written_mark(db.session)
     try:
-        with db.session.begin_nested():
-            issued = letters_module.generate_for_step(ctx, new_state)
+        if letters_module.planned_letters(ctx, new_state):
+            with db.session.begin_nested():
+                issued = letters_module.generate_for_step(ctx, new_state)
     except Exception:  # a letter must never cost the committee its decision
         letters_module.discard_written_since(db.session, mark)
         current_app.logger.exception("Letters for %s on %s failed", ctx.trigger,
@@ -230,6 +233,8 @@ def after_step(ctx: StepContext, new_state: str) -> None:
         ctx.details.pop("letters", None)
         ctx.details["letter_error"] = True
         issued = []
+    if not STEP_MAIL.get(ctx.trigger):
+        return
     try:
         with db.session.begin_nested():
             queued = queue_step_mail(ctx, new_state, issued)

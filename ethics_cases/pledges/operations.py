@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from .. import audit
 from ..accounts.models import User
@@ -44,8 +45,8 @@ def ensure_code_version_registered(code: Code) -> CodeVersion:
     commits (a concurrent registration of the same Code is absorbed by the UNIQUE fingerprint)."""
     cache: dict[str, int] = current_app.extensions.setdefault(_CACHE_KEY, {})
     known = cache.get(code.fingerprint)
-    if known is not None:
-        row = db.session.get(CodeVersion, known)
+    if known is not None:  # the Code's JSON (large) loads only if a caller reads it
+        row = db.session.get(CodeVersion, known, options=[defer(CodeVersion.canonical_json)])
         if row is not None:
             return row
     row = db.session.scalar(select(CodeVersion).where(CodeVersion.fingerprint == code.fingerprint))

@@ -97,8 +97,12 @@ def bind(case: Any, flow: Any) -> CodeVersion | None:
     """Bind ``case`` to the version in force at its conduct date, once. Returns the version."""
     if flow.code_version_id is not None:
         return db.session.get(CodeVersion, flow.code_version_id)
-    register_running_code()
-    version = version_in_force(conduct_date(case))
+    with db.session.no_autoflush:  # a new workflow row is then inserted with its version
+        versions = kept_versions()
+    if current_code().fingerprint not in {kept.fingerprint for kept in versions}:
+        register_running_code()  # once per Code and database: then it is among the kept
+        versions = kept_versions()
+    version = _in_force(versions, conduct_date(case))
     if version is not None:
         flow.code_version_id = version.id
     return version
