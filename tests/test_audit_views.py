@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import render_template_string
-from sqlalchemy import event
 
 from ethics_cases import audit
 from ethics_cases.extensions import db
@@ -15,6 +14,7 @@ from ethics_cases.security import Role
 
 from .factories.accounts import UserFactory
 from .factories.audit import AuditEventFactory
+from .sql_statements import recorded_statements
 
 
 def seqs(html: str) -> list[int]:
@@ -125,14 +125,10 @@ def test_history_component_resolves_names_in_one_query(app, db_session):
         AuditEventFactory(subject=audit.Subject("case", 77), reason="Late filing accepted",
                           details={"deadline": {"before": "2026-01-01", "after": "2026-02-01"}})
         events = audit.history_for(audit.Subject("case", 77))
-        statements: list[str] = []
-        listener = lambda *a: statements.append(a[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        with app.test_request_context():
+        with recorded_statements() as statements, app.test_request_context():
             html = render_template_string(
                 '{% from "audit/_history.html" import render_history %}'
                 "{{ render_history(events) }}", events=events)
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert len([s for s in statements if "FROM users" in s]) == 1
     for user in users:
         assert html.count(user.full_name) == 3

@@ -11,7 +11,6 @@ from pathlib import Path
 import markupsafe
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ethics_cases import audit
@@ -29,6 +28,7 @@ from .factories.audit import AuditEventFactory
 from .factories.cases import CaseMessageFactory
 from .factories.workflow import Journey
 from .factories.workspace import OfficerAssignmentFactory
+from .sql_statements import recorded_statements
 
 #: Statements of one committee case page for a case at its hearing, seen by the chair (the
 #: widest view: every box, every form). Lower it when you remove one; never raise it to fit a
@@ -38,18 +38,8 @@ LATER_CODE = Path(__file__).parent / "data" / "code_of_ethics_2026.yaml"  # 2026
 
 
 def statements_of(app: Flask, get: Callable[[], object]) -> list[str]:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as seen:
         get()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return seen
 
 

@@ -10,7 +10,7 @@ import json
 import zipfile
 from datetime import UTC, datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ethics_cases.audit.models import AuditEvent
 from ethics_cases.cases.models import Case, CaseMessage
@@ -36,6 +36,7 @@ from .factories.cases import (
     write_evidence_file,
 )
 from .factories.workflow import Journey, SanctionFactory
+from .sql_statements import recorded_statements
 
 NAME = "Abigail Okafor"
 EMAIL = "abi.okafor@example.org"
@@ -447,13 +448,8 @@ def test_the_panel_sees_anonymised_priors_and_the_members_own_record(app, client
         # Two queries, whatever the number of precedents.
         case = db.session.get(Case, journey.case_id)
         assert case.allegations  # loaded before counting
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements() as statements:
             result = queries.sanction_consistency(case)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert len([s for s in statements if s.startswith("SELECT")]) == 2
         assert [(p.key, p.level, p.clauses) for p in result.precedents] == [
             ("training", 2, ["MPP-B.1"])]
@@ -556,14 +552,8 @@ def test_the_case_page_costs_the_same_whatever_casework_it_holds(app, client, db
     login_as(client, journey.chair)
 
     def count() -> int:
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        with app.app_context():
-            event.listen(db.engine, "before_cursor_execute", listener)
-            try:
-                assert client.get(f"/cases/{journey.ref}").status_code == 200
-            finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+        with recorded_statements(app) as statements:
+            assert client.get(f"/cases/{journey.ref}").status_code == 200
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
     client.post(f"/cases/{journey.ref}/notes", data={"note-body": "First note."})

@@ -13,6 +13,7 @@ from ethics_cases.types import utcnow
 
 from .factories.accounts import MemberUserFactory, UserFactory
 from .factories.workflow import ChairFactory
+from .sql_statements import recorded_statements
 
 
 def _admin():  # type: ignore[no-untyped-def]
@@ -93,7 +94,6 @@ def test_retry_now_sends_at_once_when_smtp_is_configured(app, client, db_session
 
 
 def test_the_outbox_filters_by_case_without_a_query_per_row(app, client, db_session, login_as):
-    from sqlalchemy import event
 
     from .factories.workflow import Journey
 
@@ -106,20 +106,10 @@ def test_the_outbox_filters_by_case_without_a_query_per_row(app, client, db_sess
     assert first.ref in page and second.ref not in page
     assert "Queued (2)" in page  # the counts follow the filter too
 
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         client.get("/admin/outbox")
         few = len(statements)
         _queue(app, 20)
         statements.clear()
         client.get("/admin/outbox")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == few  # 24 rows cost no more queries than 4

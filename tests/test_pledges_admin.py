@@ -5,13 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import event
-
-from ethics_cases.extensions import db
 from ethics_cases.security import Role
 
 from .factories.accounts import MemberFactory, MemberUserFactory, UserFactory
 from .factories.pledges import CodeVersionFactory, PledgeFactory
+from .sql_statements import recorded_statements
 
 
 def _population(db_session):
@@ -71,18 +69,8 @@ def test_csv_neutralises_spreadsheet_formulas(client, db_session, login_as):
 
 
 def _count_queries(app, client, url):
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return len(statements)
 
 

@@ -17,6 +17,7 @@ from ethics_cases.pledges.operations import sha256_text
 from .conftest import CSRFClient
 from .factories.accounts import MemberUserFactory, UserFactory
 from .factories.pledges import REAL_CODE, CodeVersionFactory, PledgeFactory
+from .sql_statements import recorded_statements
 
 
 def _sign(client, user, **overrides):
@@ -247,23 +248,11 @@ def test_pdf_falls_back_to_a_core_font_without_dejavu(app_ctx, db_session, membe
 
 def test_the_reminder_costs_no_query_once_the_current_version_is_signed(
         app, client, db_session, member, login_as):
-    from sqlalchemy import event
 
-    from ethics_cases.extensions import db
 
     PledgeFactory(user=member, code_version=CodeVersionFactory(current=True))
     login_as(client, member)
     client.get("/code")  # first visit: one query finds the current pledge, then cached
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements(app) as statements:
         client.get("/code")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert not [s for s in statements if "pledges" in s]

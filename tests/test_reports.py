@@ -8,7 +8,6 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from ethics_cases import audit
 from ethics_cases.extensions import db
@@ -20,6 +19,7 @@ from .factories.cases import AllegationFactory, CaseFactory
 from .factories.pledges import CodeVersionFactory, PledgeFactory
 from .factories.reports import AllegationFindingFactory
 from .factories.workflow import SanctionFactory
+from .sql_statements import recorded_statements
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -234,18 +234,8 @@ def test_members_and_anonymous_may_not(client, login_as, db_session):
 
 def test_statement_count_does_not_grow_with_the_caseload(app, committee_client, dataset):
     def count_statements() -> int:
-        seen: list[str] = []
-        with app.app_context():
-            engine = db.engine
-
-        def listener(*args):  # type: ignore[no-untyped-def]
-            seen.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as seen:
             assert committee_client.get("/reports").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(seen)
 
     before = count_statements()

@@ -4,27 +4,19 @@ entry, no second read of the workflow row)."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from ethics_cases.database import is_postgresql
 from ethics_cases.extensions import db
 
 from .factories.workflow import Journey
+from .sql_statements import recorded_statements
 
 
 def _statements(work) -> list[str]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
-        seen.append(statement.split()[0].upper() + " " + statement.split("FROM")[-1][:60]
-                    if "FROM" in statement else statement[:60])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    """Each statement as its verb and what follows FROM (or its start), to match on tables."""
+    with recorded_statements() as seen:
         work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return seen
+    return [statement.split()[0].upper() + " " + statement.split("FROM")[-1][:60]
+            if "FROM" in statement else statement[:60] for statement in seen]
 
 
 def test_a_vote_and_a_step_with_a_panel_read_no_users_roles_or_roll_entries(app, db_session):

@@ -22,6 +22,7 @@ from ethics_cases.workflow.models import Sanction
 from .factories.accounts import MemberUserFactory
 from .factories.cases import CaseFactory
 from .factories.workflow import Journey, SanctionFactory, future
+from .sql_statements import recorded_statements
 
 
 def chain_verifies() -> None:
@@ -119,18 +120,9 @@ def test_standings_of_many_members_in_one_query_per_source(app_ctx, db_session):
     journey = Journey().to_decided("revocation")
     journey.let_appeal_window_close()
     others = [MemberUserFactory().member for _ in range(5)]
-    statements = []
-    from sqlalchemy import event
-
-    def count(*_args):  # type: ignore[no-untyped-def]
-        statements.append(1)
-
     members = [member_of(journey), *(db.session.get(Member, m.id) for m in others)]
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as statements:
         result = standings_of(members, date.today() + timedelta(days=61))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert result[members[0].id] == Standing.REVOKED
     assert all(result[m.id] == Standing.GOOD for m in members[1:])
     assert len(statements) == 1

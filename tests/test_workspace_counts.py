@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from ethics_cases.extensions import db
 from ethics_cases.security import Role
@@ -18,6 +18,8 @@ from tests.factories.accounts import MemberUserFactory
 from tests.factories.cases import CaseFactory
 from tests.factories.workflow import ChairFactory, CommitteeUserFactory, Journey, PanelSeatFactory
 from tests.factories.workspace import staged_case
+
+from .sql_statements import recorded_statements
 
 
 def maintained(connection) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -155,18 +157,8 @@ def test_counts_that_cannot_be_maintained_stop_at_the_cap_and_say_so(
 
 
 def statements_of(app, client, query: str) -> list[str]:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         page(client, query)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from ethics_cases.extensions import db
 from ethics_cases.security import Role
@@ -27,6 +26,8 @@ from tests.factories.workspace import (
     PanelObjectionFactory,
     staged_case,
 )
+
+from .sql_statements import recorded_statements
 
 
 def refs(html: str) -> list[str]:
@@ -309,18 +310,8 @@ def test_a_page_is_a_fixed_number_of_queries_whatever_it_holds(app, client, comm
     investigator = CommitteeUserFactory()
 
     def statements(query: str) -> int:
-        seen: list[str] = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-            seen.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements(app) as seen:
             page(client, query)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     def make(n: int) -> None:
